@@ -1,0 +1,1 @@
+"""A storefront plugin for Wagtail: items are pages; buying goes through Stripe."""

@@ -1,0 +1,49 @@
+"""Admin forms: editors type prices as decimals, the store keeps integer minor units."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from wagtail.admin.forms import WagtailAdminPageForm
+
+from . import money
+
+
+class ItemPageForm(WagtailAdminPageForm):
+    """Adds a decimal `price` field that is stored as `ItemPage.price_amount`.
+
+    The conversion needs the currency chosen in the same form, so it happens in
+    `clean()`, where errors can name the exact problem: a negative price, more
+    decimals than the currency has, or a three-decimal amount Stripe cannot charge.
+    """
+
+    price = forms.DecimalField(
+        label="Price",
+        min_value=0,
+        max_digits=15,
+        help_text="Type the price as shoppers read it, e.g. 12.50 (USD), 1200 (JPY), 1.250 (KWD).",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if instance is not None and instance.currency and instance.price_amount is not None:
+            self.initial.setdefault(
+                "price", money.to_decimal(instance.price_amount, instance.currency)
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        price = cleaned_data.get("price")
+        currency_code = cleaned_data.get("currency")
+        if price is None or not currency_code:
+            return cleaned_data
+        try:
+            amount = money.parse_amount(price, currency_code)
+            money.to_stripe_amount(amount, currency_code)
+        except money.MoneyError as error:
+            self.add_error("price", str(error))
+            return cleaned_data
+        self.instance.price_amount = amount
+        return cleaned_data

@@ -1,0 +1,62 @@
+"""`python manage.py load_demo_store`: the demo catalog and an admin user, idempotently."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from wagtail.models import Site
+
+from commerce.demo import load_demo_store
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo catalogs, items (with generated pictures) and an `admin` user whose "
+        "password is DJANGO_SUPERUSER_PASSWORD. Running it again changes nothing."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--username", default="admin", help="Admin user name (admin).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD") or _from_settings_env()
+        if not password:
+            raise CommandError(
+                "DJANGO_SUPERUSER_PASSWORD is not set; put it in .env (see envs/.env.dist) "
+                "or the environment."
+            )
+        site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+        if site is None:
+            raise CommandError("No default Wagtail site; run `python manage.py migrate` first.")
+
+        created = load_demo_store(site.root_page.specific)
+        user_state = self._ensure_admin(options["username"], password)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo store ready: {created['catalogs']} catalogs and {created['items']} items "
+                f"created; admin user {options['username']!r} {user_state}."
+            )
+        )
+
+    def _ensure_admin(self, username: str, password: str) -> str:
+        user_model = get_user_model()
+        user = user_model.objects.filter(username=username).first()
+        if user is None:
+            user_model.objects.create_superuser(username, f"{username}@example.com", password)
+            return "created"
+        if not user.check_password(password) or not user.is_superuser:
+            user.set_password(password)
+            user.is_superuser = user.is_staff = True
+            user.save()
+            return "updated"
+        return "unchanged"
+
+
+def _from_settings_env() -> str:
+    """The value from `.env`, which settings loaded into os.environ only if it was unset."""
+    from config.settings.base import env
+
+    return env.str("DJANGO_SUPERUSER_PASSWORD", default="")

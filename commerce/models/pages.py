@@ -1,0 +1,166 @@
+"""Catalog and item pages: what editors publish and shoppers browse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page as PaginatorPage
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Prefetch
+from django.http import HttpRequest
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.coreutils import resolve_model_string
+from wagtail.fields import RichTextField
+from wagtail.images import get_image_model
+from wagtail.models import Page, PageManager
+from wagtail.query import PageQuerySet
+from wagtail.search import index
+
+from .. import money
+from ..forms import ItemPageForm
+
+ITEMS_PER_PAGE = 24
+# The rendition every item list shows; prefetched so a list costs the same queries
+# whatever its length.
+LISTING_IMAGE_SPEC = "fill-480x360"
+DETAIL_IMAGE_SPEC = "max-960x720"
+
+
+def paginate(request: HttpRequest, items: Any, per_page: int = ITEMS_PER_PAGE) -> PaginatorPage:
+    """The requested page of a list, tolerant of junk in `?page=` (it gives the first or last)."""
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+class ItemPageQuerySet(PageQuerySet):
+    def for_listing(self) -> ItemPageQuerySet:
+        """Live items with their image and its listing rendition, in tree order.
+
+        One query for the items, one for their images and one for the renditions,
+        however many items there are.
+        """
+        images = get_image_model().objects.prefetch_renditions(LISTING_IMAGE_SPEC)
+        return self.live().prefetch_related(Prefetch("image", queryset=images)).order_by("path")
+
+    def purchasable(self) -> ItemPageQuerySet:
+        """Items a shopper can buy right now: live and marked available for sale."""
+        return self.live().filter(available_for_sale=True)
+
+
+ItemPageManager = PageManager.from_queryset(ItemPageQuerySet)
+
+
+class CatalogPage(Page):
+    """A shelf of items. Catalogs nest, so a shop can be split into departments.
+
+    Items may only live under a catalog; catalogs live under the page types named in
+    the `COMMERCE_CATALOG_PARENT_PAGE_TYPES` setting (read when Wagtail asks, so a host
+    site names its own home page) or under another catalog.
+    """
+
+    intro = RichTextField(blank=True, help_text="Shown above the items of this catalog.")
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    subpage_types = ["commerce.ItemPage", "commerce.CatalogPage"]
+
+    @classmethod
+    def clean_parent_page_models(cls) -> list[type[Page]]:
+        names = getattr(settings, "COMMERCE_CATALOG_PARENT_PAGE_TYPES", None)
+        if names is None:
+            return [model for model in super().clean_parent_page_models() if model is not ItemPage]
+        parents = [resolve_model_string(name, cls._meta.app_label) for name in names]
+        return [*parents, CatalogPage]
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context(request, *args, **kwargs)
+        context["subcatalogs"] = CatalogPage.objects.live().child_of(self).order_by("path")
+        context["items"] = paginate(request, ItemPage.objects.for_listing().child_of(self))
+        return context
+
+    class Meta:
+        verbose_name = "catalog"
+
+
+class ItemPage(Page):
+    """Something for sale. An item is a page so editors write, preview and publish it
+    like any other content, and its page id is the id the buy and cart APIs take.
+
+    The price is stored as integer minor units (`price_amount`) with its currency;
+    editors type it as a decimal through `ItemPageForm`, which validates it against the
+    currency's decimal places.
+    """
+
+    description = RichTextField(blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown in lists and on the item page; pick one from the image library.",
+    )
+    price_amount = models.BigIntegerField(
+        default=0,
+        editable=False,
+        help_text="The price in the currency's minor units (cents, yen, fils).",
+    )
+    currency = models.CharField(
+        max_length=3, choices=money.CURRENCY_CHOICES, default="USD", help_text="ISO 4217 code."
+    )
+    sku = models.CharField(
+        "SKU", max_length=64, blank=True, help_text="Optional stock-keeping unit; unique if set."
+    )
+    available_for_sale = models.BooleanField(
+        default=True, help_text="Untick to keep the page visible but stop selling it."
+    )
+
+    objects = ItemPageManager()
+
+    base_form_class = ItemPageForm
+    content_panels = Page.content_panels + [
+        FieldPanel("image"),
+        FieldPanel("description"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("price"), FieldPanel("currency")]),
+                FieldRowPanel([FieldPanel("sku"), FieldPanel("available_for_sale")]),
+            ],
+            heading="Selling",
+        ),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("description"),
+        index.SearchField("sku"),
+        index.FilterField("available_for_sale"),
+        index.FilterField("currency"),
+    ]
+    parent_page_types = ["commerce.CatalogPage"]
+    subpage_types: list[str] = []
+
+    @property
+    def price(self) -> money.Money:
+        return money.Money(self.price_amount, self.currency)
+
+    @property
+    def formatted_price(self) -> str:
+        return money.format_amount(self.price_amount, self.currency)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.sku:
+            clashes = ItemPage.objects.filter(sku=self.sku, alias_of__isnull=True)
+            if self.pk:
+                clashes = clashes.exclude(pk=self.pk)
+            if clashes.exists():
+                raise ValidationError({"sku": "Another item already uses this SKU."})
+
+    class Meta:
+        verbose_name = "item"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(price_amount__gte=0), name="commerce_item_price_not_negative"
+            ),
+        ]

@@ -1,0 +1,13 @@
+"""URLs of the commerce app, including the assignment's contract (see README)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "commerce"
+
+urlpatterns = [
+    path("v1/item/<int:item_id>/", views.item_detail, name="item_detail"),
+    path("v2/item/list/", views.item_list, name="item_list"),
+    path("search/", views.search, name="search"),
+]
