@@ -73,6 +73,10 @@ CURRENCY_CHOICES: list[tuple[str, str]] = [
 ]
 
 
+# Amounts up to a trillion major units: far above any price, far below a BigIntegerField.
+MAX_MAJOR_DIGITS = 12
+
+
 def get_currency(code: str) -> Currency:
     """Look a currency up by its code, in any letter case."""
     try:
@@ -102,6 +106,8 @@ def parse_amount(value: str | int | Decimal, currency_code: str) -> int:
         raise InvalidAmount(f"{value!r} is not a number.")
     if number < 0:
         raise InvalidAmount("Amounts cannot be negative.")
+    if number.adjusted() >= MAX_MAJOR_DIGITS:
+        raise InvalidAmount(f"{value} is too large an amount.")
     currency = get_currency(currency_code)
     scaled = number.scaleb(currency.exponent)
     if scaled != scaled.to_integral_value():

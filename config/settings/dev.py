@@ -7,3 +7,6 @@ DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="") or "django-insecure-local-development-only"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# runserver serves static files from the apps; WhiteNoise only wants the folder to exist.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -13,10 +13,11 @@ from .base import env
 DEBUG = False
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
+if not SECRET_KEY or SECRET_KEY.startswith("django-insecure"):
     raise ImproperlyConfigured(
-        "SECRET_KEY is not set. Production settings need a long random SECRET_KEY in the "
-        "environment, e.g. from: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        "SECRET_KEY is not set (or is the local development default). Production settings "
+        "need a long random SECRET_KEY in the environment, e.g. from: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
     )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
@@ -35,7 +36,8 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Wagtail marks its own preview views SAMEORIGIN, so everything else can refuse framing.
+X_FRAME_OPTIONS = "DENY"
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

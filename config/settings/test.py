@@ -16,3 +16,4 @@ STORAGES = {
 WAGTAILADMIN_BASE_URL = "http://testserver"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+STATIC_ROOT = tempfile.mkdtemp(prefix="store-test-static-")

@@ -22,7 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--username", default="admin", help="Admin user name (admin).")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD") or _from_settings_env()
+        # Settings loaded `.env` into the environment, so this sees its value too.
+        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD", "")
         if not password:
             raise CommandError(
                 "DJANGO_SUPERUSER_PASSWORD is not set; put it in .env (see envs/.env.dist) "
@@ -53,10 +54,3 @@ class Command(BaseCommand):
             user.save()
             return "updated"
         return "unchanged"
-
-
-def _from_settings_env() -> str:
-    """The value from `.env`, which settings loaded into os.environ only if it was unset."""
-    from config.settings.base import env
-
-    return env.str("DJANGO_SUPERUSER_PASSWORD", default="")

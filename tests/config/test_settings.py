@@ -1,0 +1,90 @@
+"""Settings load from the environment and `.env`; production refuses unsafe configurations."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_PRODUCTION_ENV = {
+    "SECRET_KEY": "k3Zq8Vt1bYp0Lr5Xw2Nf7Hc4Jm9Dg6Sa-tEuIoPlKjHgFdSaQwErTyUiOp",
+    "ALLOWED_HOSTS": "shop.example.com",
+    "DATABASE_URL": "",
+}
+
+
+def manage(*args, env_overrides=None, settings="config.settings.production"):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
+    env["DJANGO_SETTINGS_MODULE"] = settings
+    env.update(env_overrides or {})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = manage("check", env_overrides={**SAMPLE_PRODUCTION_ENV, "SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
+
+
+def test_production_refuses_the_development_secret_key():
+    key = "django-insecure-local-development-only-change-me"
+    result = manage("check", env_overrides={**SAMPLE_PRODUCTION_ENV, "SECRET_KEY": key})
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set (or is the local development default)" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = manage("check", env_overrides={**SAMPLE_PRODUCTION_ENV, "ALLOWED_HOSTS": ""})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: ALLOWED_HOSTS is not set" in result.stderr
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", env_overrides=SAMPLE_PRODUCTION_ENV
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "WARNINGS" not in result.stdout + result.stderr
+
+
+def test_real_environment_variables_override_dot_env():
+    code = "from django.conf import settings; print(settings.WAGTAIL_SITE_NAME)"
+    result = manage(
+        "shell", "-c", code, settings="config.settings.dev", env_overrides={"SITE_NAME": "Env Wins"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("Env Wins")
+
+
+def test_database_url_switches_the_database_engine():
+    code = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    result = manage(
+        "shell",
+        "-c",
+        code,
+        settings="config.settings.dev",
+        env_overrides={"DATABASE_URL": "postgres://u:p@127.0.0.1:5432/shop"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("django.db.backends.postgresql")
+
+
+def test_env_dist_documents_every_variable_the_settings_read():
+    import re
+
+    read = set()
+    for path in (PROJECT_ROOT / "config" / "settings").glob("*.py"):
+        read |= set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', path.read_text()))
+    documented = set(
+        re.findall(r"^([A-Z_]+)=", (PROJECT_ROOT / "envs" / ".env.dist").read_text(), re.M)
+    )
+    assert read, "found no settings read from the environment"
+    assert read <= documented, f"undocumented: {sorted(read - documented)}"
