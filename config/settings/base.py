@@ -106,6 +106,9 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles
 STATIC_URL = "/static/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# Let Django itself serve uploaded images (single-container deployments); a file server or
+# object storage is better at scale.
+SERVE_MEDIA_FILES = env.bool("SERVE_MEDIA_FILES", default=False)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

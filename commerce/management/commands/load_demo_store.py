@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from wagtail.models import Site
@@ -33,6 +34,9 @@ class Command(BaseCommand):
         if site is None:
             raise CommandError("No default Wagtail site; run `python manage.py migrate` first.")
 
+        if not site.site_name:
+            site.site_name = settings.WAGTAIL_SITE_NAME
+            site.save(update_fields=["site_name"])
         created = load_demo_store(site.root_page.specific)
         user_state = self._ensure_admin(options["username"], password)
         self.stdout.write(

@@ -1,0 +1,55 @@
+# The two commands a newcomer needs:
+#   make run   - set everything up and serve the demo store at http://127.0.0.1:$(PORT)
+#   make test  - install what the tests need and run the whole suite (what CI runs)
+
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PYTEST_ARGS ?=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test setup install install-dev env chromium lint check clean
+
+run: setup
+	bin/run-dev
+
+test: install-dev env chromium lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: install env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo_store
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+
+install-dev: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+
+# `.env` is created from the documented defaults once; later edits are yours.
+env: .env
+.env:
+	cp envs/.env.dist .env
+	@echo "Created .env from envs/.env.dist"
+
+# Browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
+	fi
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py check
+
+clean:
+	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache
