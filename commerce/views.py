@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from .models import ItemPage
-from .models.pages import paginate
+from . import services, webhooks
+from .http import json_endpoint, json_error, method_not_allowed, shopper_key
+from .models import ItemPage, Order
+from .models.pages import LISTING_IMAGE_SPEC, paginate
+from .payments import gateway
+from .payments.accounts import account_by_label
+from .payments.exceptions import PaymentError
 from .search import search_items
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -39,3 +50,100 @@ def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("query", "").strip()[:200]
     items = paginate(request, search_items(query)) if query else None
     return TemplateResponse(request, "commerce/search.html", {"query": query, "items": items})
+
+
+@json_endpoint
+def buy(request: HttpRequest, item_id: str) -> HttpResponse:
+    """`GET /v1/buy/{id}/`: a Checkout Session for one item, as `{"sessionId", "url"}`.
+
+    `POST` (the Buy button's form, for browsers without JavaScript) answers a 303
+    redirect to the same session. The same shopper asking again while the session is
+    open gets the same order and session back.
+    """
+    if request.method not in ("GET", "POST"):
+        return method_not_allowed(request, ["GET", "POST"])
+    item = None
+    if item_id.isdigit() and len(item_id) < 19:
+        item = ItemPage.objects.purchasable().filter(pk=int(item_id)).first()
+    if item is None:
+        return _buy_error(request, 404, "No item with this id is for sale.")
+
+    urls = services.CheckoutUrls(
+        success_url=request.build_absolute_uri(reverse("commerce:checkout_success"))
+        + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=request.build_absolute_uri(item.get_url(request) or "/") + "?checkout=canceled",
+        image_url=_absolute_image_url(request, item),
+    )
+    try:
+        order = services.buy_now(item, shopper_key(request), urls, user=request.user)
+    except services.ItemNotForSale:
+        return _buy_error(request, 404, "No item with this id is for sale.")
+    except PaymentError as error:
+        logger.warning("Buying item %s failed: %s", item.pk, error.detail)
+        return _buy_error(request, error.status, error.customer_message)
+
+    if request.method == "POST":
+        return HttpResponseRedirect(order.checkout_url, status=303)
+    return JsonResponse(
+        {
+            "sessionId": order.stripe_checkout_session_id,
+            "url": order.checkout_url,
+            "orderId": order.pk,
+        }
+    )
+
+
+def _buy_error(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    if request.method == "POST":
+        return TemplateResponse(
+            request, "commerce/payment_error.html", {"message": message}, status=status
+        )
+    return json_error(status, message)
+
+
+def _absolute_image_url(request: HttpRequest, item: ItemPage) -> str | None:
+    if item.image is None:
+        return None
+    return request.build_absolute_uri(item.image.get_rendition(LISTING_IMAGE_SPEC).url)
+
+
+@require_GET
+def checkout_success(request: HttpRequest) -> HttpResponse:
+    """Where Stripe Checkout returns the shopper. Asks Stripe, then says honestly whether
+    the order is paid (the webhook may not have arrived yet)."""
+    session_id = request.GET.get("session_id", "")
+    order = (
+        Order.objects.filter(stripe_checkout_session_id=session_id).first() if session_id else None
+    )
+    if order is None:
+        raise Http404("Unknown checkout session.")
+    confirmation_failed = False
+    account = account_by_label(order.stripe_account)
+    if account is not None and order.status != "paid":
+        try:
+            session = gateway.retrieve_checkout_session(account, session_id)
+            refreshed, _ = services.apply_checkout_session(account.label, session)
+            order = refreshed or order
+        except PaymentError:
+            confirmation_failed = True
+    order.refresh_from_db()
+    return TemplateResponse(
+        request,
+        "commerce/checkout_success.html",
+        {"order": order, "lines": order.lines.all(), "confirmation_failed": confirmation_failed},
+    )
+
+
+@csrf_exempt
+@json_endpoint
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """`POST /stripe/webhook/`: Stripe's events, for every configured account."""
+    if request.method != "POST":
+        return method_not_allowed(request, ["POST"])
+    # Anything unexpected becomes a 503 (json_endpoint): Stripe then delivers the event
+    # again later, and nothing of it was committed.
+    try:
+        result = webhooks.receive(request.body, request.headers.get("Stripe-Signature", ""))
+    except gateway.InvalidSignature as error:
+        return json_error(400, f"Invalid webhook signature: {error}")
+    return JsonResponse({"received": True, "id": result.event_id, "duplicate": result.duplicate})

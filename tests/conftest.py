@@ -23,3 +23,29 @@ def catalog(home_page):
 @pytest.fixture
 def item(catalog):
     return ItemPageFactory(parent=catalog, title="Canvas Tote", image=ImageFactory())
+
+
+@pytest.fixture(scope="session")
+def running_emulator():
+    """One offline Stripe emulator for the whole test session (its own free port)."""
+    from stripe_emulator.testing import RunningEmulator
+
+    emulator = RunningEmulator()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def stripe_emulator(running_emulator, settings):
+    """The emulator, emptied, with the store's settings pointing at it."""
+    running_emulator.reset(clear_webhooks=True)
+    settings.STRIPE_API_BASE = running_emulator.base_url
+    settings.STRIPE_JS_URL = running_emulator.base_url + "/clover/stripe.js"
+    return running_emulator
+
+
+def stripe_client(emulator, account: str):
+    """stripe-python's client for one emulator account, to look at what the store created."""
+    import stripe
+
+    return stripe.StripeClient(f"sk_test_{account}", base_addresses={"api": emulator.base_url})

@@ -1,5 +1,23 @@
 """The commerce app's models, one module per concern, re-exported here for Django."""
 
+from .orders import (
+    ALLOWED_TRANSITIONS,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentEvent,
+    PaymentFlow,
+)
 from .pages import CatalogPage, ItemPage, ItemPageQuerySet
 
-__all__ = ["CatalogPage", "ItemPage", "ItemPageQuerySet"]
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "CatalogPage",
+    "ItemPage",
+    "ItemPageQuerySet",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "PaymentEvent",
+    "PaymentFlow",
+]

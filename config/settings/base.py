@@ -10,6 +10,8 @@ from pathlib import Path
 
 import environ
 
+from .stripe_accounts import collect_stripe_accounts
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -81,6 +83,14 @@ DATABASES = {
         env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     ),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue instead of failing with "database is locked": BEGIN IMMEDIATE takes the
+    # write lock up front, WAL lets readers go on while one writer writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -139,3 +149,17 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 
 # Commerce: which page types may hold catalogs (a host site names its own home page).
 COMMERCE_CATALOG_PARENT_PAGE_TYPES = ["home.HomePage"]
+
+# Stripe accounts. STRIPE_SECRET_KEY / STRIPE_PUBLISHABLE_KEY / STRIPE_WEBHOOK_SECRET form the
+# default account; the same names with a currency suffix (STRIPE_SECRET_KEY_EUR, ...) give that
+# currency an account of its own. Gathered here once; the commerce app reads the result through
+# django.conf.settings when it needs it, so tests can override it.
+STRIPE_ACCOUNTS = collect_stripe_accounts(env)
+# Empty means the real Stripe API. Point it at the offline emulator for development and tests.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# Where browsers load Stripe.js from (the emulator serves a stand-in at <base>/clover/stripe.js).
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/clover/stripe.js")
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# How long a Checkout Session stays open (Stripe allows 30 minutes to 24 hours).
+COMMERCE_CHECKOUT_SESSION_MINUTES = env.int("COMMERCE_CHECKOUT_SESSION_MINUTES", default=60)

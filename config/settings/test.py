@@ -1,5 +1,6 @@
 """Test settings: fast hashing, in-memory media, no `.env` surprises for the suite's own knobs."""
 
+import os
 import tempfile
 
 from .base import *  # noqa: F403
@@ -17,3 +18,29 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 STATIC_ROOT = tempfile.mkdtemp(prefix="store-test-static-")
+
+# Two emulator accounts, as in envs/.env.dist: the default one (USD and the rest) and EUR.
+STRIPE_ACCOUNTS = {
+    "default": {
+        "secret_key": "sk_test_usd",
+        "publishable_key": "pk_test_usd",
+        "webhook_secret": "whsec_test_usd_account",
+    },
+    "EUR": {
+        "secret_key": "sk_test_eur",
+        "publishable_key": "pk_test_eur",
+        "webhook_secret": "whsec_test_eur_account",
+    },
+}
+# Nothing listens here: a test that forgets to start the emulator fails fast, offline.
+STRIPE_API_BASE = "http://127.0.0.1:9"
+STRIPE_JS_URL = "http://127.0.0.1:9/clover/stripe.js"
+STRIPE_TIMEOUT_SECONDS = 2.0
+STRIPE_MAX_NETWORK_RETRIES = 1
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: the live server's threads (a page and a webhook at
+    # once) then wait for each other's locks instead of failing "table is locked".
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"store-test-{os.getpid()}.sqlite3")
+    }

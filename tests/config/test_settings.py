@@ -1,5 +1,6 @@
 """Settings load from the environment and `.env`; production refuses unsafe configurations."""
 
+import json
 import os
 import subprocess
 import sys
@@ -10,6 +11,10 @@ SAMPLE_PRODUCTION_ENV = {
     "SECRET_KEY": "k3Zq8Vt1bYp0Lr5Xw2Nf7Hc4Jm9Dg6Sa-tEuIoPlKjHgFdSaQwErTyUiOp",
     "ALLOWED_HOSTS": "shop.example.com",
     "DATABASE_URL": "",
+    "STRIPE_SECRET_KEY": "sk_test_sample",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_sample",
+    "STRIPE_WEBHOOK_SECRET": "whsec_sample",
+    "STRIPE_API_BASE": "",
 }
 
 
@@ -88,3 +93,29 @@ def test_env_dist_documents_every_variable_the_settings_read():
     )
     assert read, "found no settings read from the environment"
     assert read <= documented, f"undocumented: {sorted(read - documented)}"
+
+
+def test_stripe_accounts_are_gathered_per_currency_from_the_environment():
+    code = (
+        "from django.conf import settings; import json; "
+        "print(json.dumps({k: sorted(v) for k, v in settings.STRIPE_ACCOUNTS.items()}))"
+    )
+    result = manage(
+        "shell",
+        "-c",
+        code,
+        settings="config.settings.dev",
+        env_overrides={
+            "STRIPE_SECRET_KEY": "sk_test_a",
+            "STRIPE_SECRET_KEY_EUR": "sk_test_b",
+            "STRIPE_WEBHOOK_SECRET_EUR": "whsec_b",
+            "STRIPE_PUBLISHABLE_KEY_EUR": "",
+            "STRIPE_SECRET_KEY_GBP": "",
+            "STRIPE_PUBLISHABLE_KEY_JPY": "pk_test_only_no_secret",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    accounts = json.loads(result.stdout.strip().splitlines()[-1])
+    assert accounts["default"] == ["publishable_key", "secret_key", "webhook_secret"]
+    assert accounts["EUR"] == ["secret_key", "webhook_secret"]
+    assert "GBP" not in accounts and "JPY" not in accounts

@@ -1,0 +1,55 @@
+"""Stripe Checkout Session parameters for an order.
+
+Pure functions: they build the request from our order and leave the calling to the
+gateway. Prices come from the order lines, which the server wrote; the browser only
+ever names an item.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .. import money
+from ..models import Order, OrderLine
+
+
+def checkout_line_item(line: OrderLine, currency: str, image_url: str | None) -> dict[str, Any]:
+    product_data: dict[str, Any] = {"name": line.title}
+    if image_url:
+        product_data["images"] = [image_url]
+    return {
+        "price_data": {
+            "currency": currency.lower(),
+            "unit_amount": money.to_stripe_amount(line.unit_amount, currency),
+            "product_data": product_data,
+        },
+        "quantity": line.quantity,
+    }
+
+
+def checkout_session_params(
+    order: Order,
+    lines: list[tuple[OrderLine, str | None]],
+    *,
+    success_url: str,
+    cancel_url: str,
+    expires_at: datetime,
+) -> dict[str, Any]:
+    """`mode=payment` session for `order`; `lines` pairs each line with its absolute image URL.
+
+    `{CHECKOUT_SESSION_ID}` in `success_url` is filled in by Stripe on redirect.
+    """
+    params: dict[str, Any] = {
+        "mode": "payment",
+        "line_items": [checkout_line_item(line, order.currency, image) for line, image in lines],
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "client_reference_id": str(order.pk),
+        "metadata": {"order_id": str(order.pk)},
+        "payment_intent_data": {"metadata": {"order_id": str(order.pk)}},
+        "expires_at": int(expires_at.timestamp()),
+    }
+    if order.email:
+        params["customer_email"] = order.email
+    return params

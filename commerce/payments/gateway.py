@@ -1,0 +1,148 @@
+"""The one module that talks to Stripe.
+
+Every call goes through `StripeClient` with an explicit timeout, bounded network retries
+(stripe-python retries connection errors, 409, 429 and 5xx with backoff, reusing the
+idempotency key) and an idempotency key on every create. Stripe's exceptions are turned
+into the store's `PaymentError` classes here, logged with Stripe's request id, so no
+caller ever handles a `stripe.*` exception. Results are plain dicts (`StripeObject` is
+not a dict).
+
+`STRIPE_API_BASE` points the client at another API address (the offline emulator in
+development and tests); nothing else changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+from .accounts import StripeAccount, configured_accounts
+from .exceptions import GatewayBusy, GatewayError, GatewayUnavailable, PaymentError
+
+logger = logging.getLogger(__name__)
+
+# Stripe's own default: a signature older than five minutes is a replay.
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+class InvalidSignature(Exception):
+    """A webhook payload whose signature no configured account's secret verifies."""
+
+
+@functools.lru_cache(maxsize=32)
+def _client(secret_key: str, api_base: str, timeout: float, retries: int) -> stripe.StripeClient:
+    options: dict[str, Any] = {
+        "max_network_retries": retries,
+        "http_client": stripe.RequestsClient(timeout=timeout),
+    }
+    if api_base:
+        options["base_addresses"] = {"api": api_base.rstrip("/")}
+    return stripe.StripeClient(secret_key, **options)
+
+
+def client_for(account: StripeAccount) -> stripe.StripeClient:
+    """A client for the account, built from the settings in force now (cached per value)."""
+    return _client(
+        account.secret_key,
+        settings.STRIPE_API_BASE,
+        float(settings.STRIPE_TIMEOUT_SECONDS),
+        int(settings.STRIPE_MAX_NETWORK_RETRIES),
+    )
+
+
+def _call(account: StripeAccount, action: str, request: Callable[[], Any]) -> dict[str, Any]:
+    try:
+        return request().to_dict()
+    except stripe.APIConnectionError as error:
+        _log(account, action, error, logging.WARNING)
+        raise GatewayUnavailable(str(error), request_id=error.request_id) from error
+    except stripe.RateLimitError as error:
+        _log(account, action, error, logging.WARNING)
+        raise GatewayBusy(str(error), request_id=error.request_id) from error
+    except stripe.StripeError as error:
+        # 5xx is Stripe's trouble; a 4xx here means we built a bad request: log it louder.
+        server_side = (error.http_status or 0) >= 500
+        _log(account, action, error, logging.WARNING if server_side else logging.ERROR)
+        raise GatewayError(str(error), request_id=error.request_id) from error
+
+
+def _log(account: StripeAccount, action: str, error: stripe.StripeError, level: int) -> None:
+    logger.log(
+        level,
+        "Stripe %s failed for account %s: %s (status %s, request id %s)",
+        action,
+        account.label,
+        error.user_message or type(error).__name__,
+        error.http_status,
+        error.request_id,
+    )
+
+
+def create_checkout_session(
+    account: StripeAccount, params: dict[str, Any], idempotency_key: str
+) -> dict[str, Any]:
+    client = client_for(account)
+    return _call(
+        account,
+        "checkout.sessions.create",
+        lambda: client.v1.checkout.sessions.create(
+            params=params, options={"idempotency_key": idempotency_key}
+        ),
+    )
+
+
+def retrieve_checkout_session(account: StripeAccount, session_id: str) -> dict[str, Any]:
+    client = client_for(account)
+    return _call(
+        account,
+        "checkout.sessions.retrieve",
+        lambda: client.v1.checkout.sessions.retrieve(session_id),
+    )
+
+
+def verify_webhook(payload: bytes, signature_header: str) -> tuple[StripeAccount, dict[str, Any]]:
+    """The account whose webhook secret signed `payload`, and the event it carries.
+
+    Each configured secret is tried; the first that verifies names the account the
+    event belongs to. Timestamps older than Stripe's 300 s tolerance are refused.
+    """
+    if not signature_header:
+        raise InvalidSignature("Missing Stripe-Signature header.")
+    for account in configured_accounts():
+        if not account.webhook_secret:
+            continue
+        try:
+            stripe.WebhookSignature.verify_header(
+                payload.decode("utf-8"),
+                signature_header,
+                account.webhook_secret,
+                tolerance=WEBHOOK_TOLERANCE_SECONDS,
+            )
+        except stripe.SignatureVerificationError:
+            continue
+        except UnicodeDecodeError as error:
+            raise InvalidSignature("Payload is not UTF-8.") from error
+        try:
+            event = json.loads(payload)
+        except ValueError as error:
+            raise InvalidSignature("Payload is not JSON.") from error
+        if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
+            raise InvalidSignature("Payload is not a Stripe event.")
+        return account, event
+    raise InvalidSignature("No webhook secret verifies this signature.")
+
+
+__all__ = [
+    "InvalidSignature",
+    "PaymentError",
+    "client_for",
+    "create_checkout_session",
+    "retrieve_checkout_session",
+    "verify_webhook",
+]

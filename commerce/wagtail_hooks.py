@@ -1,0 +1,74 @@
+"""Wagtail admin registration: orders and Stripe events, read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .models import Order, PaymentEvent
+
+
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """Orders and events are written by the store and by Stripe, never typed in by hand:
+    editors may look (with the model's view permission), nobody may add, edit or delete."""
+
+    def user_has_permission(self, user: Any, action: str) -> bool:
+        if action in ("add", "change", "delete"):
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user: Any, actions: Any) -> bool:
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+class OrderViewSet(SnippetViewSet):
+    model = Order
+    icon = "list-ul"
+    menu_label = "Orders"
+    list_display = ["__str__", "status", "formatted_total", "stripe_account", "created_at"]
+    list_filter = ["status", "currency", "payment_flow"]
+    search_fields = ["stripe_checkout_session_id", "stripe_payment_intent_id", "email"]
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "status",
+        "currency",
+        "subtotal_amount",
+        "discount_amount",
+        "tax_amount",
+        "total_amount",
+        "amount_refunded",
+        "email",
+        "payment_flow",
+        "stripe_account",
+        "stripe_checkout_session_id",
+        "stripe_payment_intent_id",
+        "created_at",
+        "paid_at",
+    ]
+    copy_view_enabled = False
+
+
+class PaymentEventViewSet(SnippetViewSet):
+    model = PaymentEvent
+    icon = "history"
+    menu_label = "Stripe events"
+    list_display = ["type", "stripe_event_id", "stripe_account", "outcome", "received_at"]
+    list_filter = ["type", "stripe_account"]
+    inspect_view_enabled = True
+    copy_view_enabled = False
+
+
+class CommerceViewSetGroup(SnippetViewSetGroup):
+    items = (OrderViewSet, PaymentEventViewSet)
+    menu_icon = "tag"
+    menu_label = "Shop"
+    menu_name = "shop"
+
+
+register_permission_policy(Order, ReadOnlyPermissionPolicy(Order))
+register_permission_policy(PaymentEvent, ReadOnlyPermissionPolicy(PaymentEvent))
+register_snippet(CommerceViewSetGroup)
