@@ -35,6 +35,8 @@ class OrderViewSet(SnippetViewSet):
     inspect_view_enabled = True
     inspect_view_fields = [
         "status",
+        "items_summary",
+        "formatted_total",
         "currency",
         "subtotal_amount",
         "discount_amount",

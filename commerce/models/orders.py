@@ -107,6 +107,17 @@ class Order(models.Model):
     def formatted_total(self) -> str:
         return money.format_amount(self.total_amount, self.currency)
 
+    formatted_total.fget.short_description = "Total"  # type: ignore[attr-defined]
+
+    @property
+    def items_summary(self) -> str:
+        return ", ".join(
+            f"{line} ({money.format_amount(line.unit_amount, self.currency)} each)"
+            for line in self.lines.all()
+        )
+
+    items_summary.fget.short_description = "Items"  # type: ignore[attr-defined]
+
     def can_become(self, status: str) -> bool:
         return status in ALLOWED_TRANSITIONS.get(self.status, set())
 

@@ -44,7 +44,8 @@ def test_admin_lists_orders_filters_by_status_and_shows_one(admin_client, orders
 
     inspect = admin_client.get(f"/admin/snippets/commerce/order/inspect/{paid.pk}/")
     assert inspect.status_code == 200
-    assert "$12.50" in inspect.content.decode() or "1250" in inspect.content.decode()
+    html = inspect.content.decode()
+    assert "$12.50" in html and "1 × Canvas Tote ($12.50 each)" in html
 
 
 def test_orders_cannot_be_added_edited_or_deleted_in_the_admin(admin_client, orders):
