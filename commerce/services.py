@@ -142,7 +142,9 @@ def _start_checkout_session(
     )
     try:
         session = gateway.create_checkout_session(
-            account, params, idempotency_key=f"order-{order.pk}-checkout-{order.checkout_attempts}"
+            account,
+            params,
+            idempotency_key=f"order-{order.reference}-checkout-{order.checkout_attempts}",
         )
     except PaymentError:
         _fail_order_without_session(order)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Collection, Locale, Page, Site
 
 from home.models import HomePage
 
@@ -11,8 +13,30 @@ from .factories import CatalogPageFactory, ImageFactory, ItemPageFactory
 
 @pytest.fixture
 def home_page(db) -> HomePage:
-    """The home page the initial migration creates as the default site's root."""
-    return HomePage.objects.get(depth=2)
+    """The default site's home page.
+
+    Migrations create it. Transactional tests (live server, browser) empty every table
+    after each test, so there it and the rest of the migrations' data the store needs
+    (locale, root collection, root page, site) are built again. Django's
+    serialized_rollback cannot do this here: Playwright runs tests in a greenlet whose
+    context sees a fresh database connection without the serialized copy.
+    """
+    home = HomePage.objects.filter(depth=2).first()
+    if home is not None:
+        return home
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
+    locale, _ = Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant("en")
+    )
+    root = Page.get_first_root_node() or Page.add_root(
+        instance=Page(title="Root", slug="root", locale=locale)
+    )
+    home = root.add_child(instance=HomePage(title="Home", slug="home", locale=locale))
+    Site.objects.update_or_create(
+        is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": home}
+    )
+    return home
 
 
 @pytest.fixture

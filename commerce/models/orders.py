@@ -8,6 +8,8 @@ invisible to another. Amounts are integer minor units in the order's one currenc
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -57,6 +59,9 @@ class Order(models.Model):
     is unique while the order is pending, which makes that true under concurrency too.
     """
 
+    # A reference unique across databases: Stripe idempotency keys are built from it, and
+    # order ids repeat when a database is recreated while Stripe remembers keys for a day.
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     status = models.CharField(
         max_length=24, choices=OrderStatus.choices, default=OrderStatus.PENDING, db_index=True
     )

@@ -137,6 +137,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django_tasks": {"level": "WARNING"},
+        # Page actions are kept in the admin's own history; the console need not repeat them.
+        "wagtail": {"level": "WARNING"},
     },
 }
 

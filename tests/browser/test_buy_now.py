@@ -8,12 +8,8 @@ import pytest
 from commerce.models import Order, OrderStatus
 from tests.factories import ImageFactory, ItemPageFactory
 
-# Transactional, so the live server's threads see the data; serialized_rollback restores the
-# home page and site that migrations made, which the flush between tests would remove.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+# Transactional, so the live server's threads see the data the test writes.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

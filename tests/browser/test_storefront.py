@@ -4,12 +4,8 @@ import pytest
 
 from tests.factories import CatalogPageFactory, ImageFactory, ItemPageFactory
 
-# Transactional, so the live server's threads see the data; serialized_rollback restores the
-# home page and site that migrations made, which the flush between tests would remove.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+# Transactional, so the live server's threads see the data the test writes.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_shopper_browses_home_catalog_and_item(live_server, page, screenshot, home_page):
