@@ -1,12 +1,10 @@
 """Settings load from the environment and `.env`; production refuses unsafe configurations."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from tests import processes
+from tests.processes import PROJECT_ROOT, child_environment
+
 SAMPLE_PRODUCTION_ENV = {
     "SECRET_KEY": "k3Zq8Vt1bYp0Lr5Xw2Nf7Hc4Jm9Dg6Sa-tEuIoPlKjHgFdSaQwErTyUiOp",
     "ALLOWED_HOSTS": "shop.example.com",
@@ -19,17 +17,8 @@ SAMPLE_PRODUCTION_ENV = {
 
 
 def manage(*args, env_overrides=None, settings="config.settings.production"):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
-    env["DJANGO_SETTINGS_MODULE"] = settings
-    env.update(env_overrides or {})
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = child_environment(DJANGO_SETTINGS_MODULE=settings, **(env_overrides or {}))
+    return processes.manage(*args, env=env)
 
 
 def test_production_refuses_to_start_without_secret_key():

@@ -7,26 +7,17 @@ collectstatic step the Dockerfile runs at build time.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.processes import PROJECT_ROOT, child_environment, free_port, manage
 
 
 def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, dict]:
@@ -46,8 +37,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 @pytest.fixture
 def production_env(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
-    env.update(
+    return child_environment(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY="entrypoint-test-" + "x" * 50,
         ALLOWED_HOSTS="127.0.0.1",
@@ -59,18 +49,10 @@ def production_env(tmp_path):
         PYTHON=sys.executable,
         WEB_CONCURRENCY="1",
     )
-    return env
 
 
 def test_entrypoint_migrates_serves_and_stops(production_env):
-    collect = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"],
-        cwd=PROJECT_ROOT,
-        env=production_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    collect = manage("collectstatic", "--noinput", env=production_env)
     assert collect.returncode == 0, collect.stderr
 
     server = subprocess.Popen(

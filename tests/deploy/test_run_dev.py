@@ -12,16 +12,12 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.deploy.test_entrypoint import free_port
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import PROJECT_ROOT, child_environment, free_port, manage
 
 
 def documented_defaults() -> dict[str, str]:
@@ -59,8 +55,7 @@ def wait_until(check, timeout: float, what: str):
 
 def test_run_dev_serves_the_demo_store_and_webhooks_mark_orders_paid(tmp_path):
     database = tmp_path / "db.sqlite3"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
-    env.update(documented_defaults())
+    env = child_environment(**documented_defaults())
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.dev",
         DATABASE_URL=f"sqlite:///{database}",
@@ -70,14 +65,7 @@ def test_run_dev_serves_the_demo_store_and_webhooks_mark_orders_paid(tmp_path):
         DJANGO_SUPERUSER_PASSWORD="run-dev-test-password",
     )
     for step in (["migrate", "--noinput"], ["load_demo_store"]):
-        done = subprocess.run(
-            [sys.executable, "manage.py", *step],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        done = manage(*step, env=env)
         assert done.returncode == 0, done.stderr
 
     store = f"http://127.0.0.1:{env['PORT']}"
