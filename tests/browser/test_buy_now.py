@@ -101,3 +101,24 @@ def test_a_failing_buy_shows_a_message_on_the_item_page(live_server, page, shop,
     error.wait_for(state="visible")
     assert error.inner_text() == "Payments in this currency are not available right now."
     assert page.locator("button.buy-button").is_enabled()
+
+
+def test_an_abandoned_checkout_expires_the_order_through_the_webhook(
+    live_server, shop, stripe_emulator
+):
+    """No browser needed: the emulator's own expiry and webhook, end to end."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{live_server.url}/v1/buy/{shop.pk}/", timeout=10) as answer:
+        bought = json.loads(answer.read())
+    stripe_emulator.advance_clock(2 * 60 * 60)  # past the session's expires_at
+    stripe_emulator.wait_for_webhook_attempts(
+        lambda found: any(
+            a["type"] == "checkout.session.expired" and a["status_code"] == 200 for a in found
+        ),
+        timeout=10,
+    )
+    order = Order.objects.get(pk=bought["orderId"])
+    assert order.status == OrderStatus.EXPIRED
+    assert order.open_key is None

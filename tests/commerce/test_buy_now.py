@@ -172,6 +172,8 @@ def test_stripe_failures_answer_502_or_503_and_a_retry_succeeds(
     message = response.json()["error"]
     assert "try again" in message.lower()
     assert "Stripe checkout.sessions.create failed for account default" in caplog.text
+    if fault in ("500", "429"):  # Stripe answered, so its request id is in the log
+        assert re.search(r"request id req_\w+", caplog.text)
     # Nobody can pay an order without a session: it is marked failed, blocking nothing.
     failed = Order.objects.get()
     assert failed.status == OrderStatus.FAILED and failed.stripe_checkout_session_id is None
