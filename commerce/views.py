@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from . import services, webhooks
 from .http import json_endpoint, json_error, method_not_allowed, shopper_key
-from .models import ItemPage, Order
+from .models import ItemPage, Order, OrderStatus
 from .models.pages import LISTING_IMAGE_SPEC, paginate
 from .payments import gateway
 from .payments.accounts import account_by_label
@@ -119,7 +119,7 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
         raise Http404("Unknown checkout session.")
     confirmation_failed = False
     account = account_by_label(order.stripe_account)
-    if account is not None and order.status != "paid":
+    if account is not None and order.status != OrderStatus.PAID:
         try:
             session = gateway.retrieve_checkout_session(account, session_id)
             refreshed, _ = services.apply_checkout_session(account.label, session)
