@@ -47,7 +47,7 @@ def test_parse_amount_refuses_floats_which_cannot_hold_prices_exactly():
 
 def test_unknown_currency_is_an_error():
     with pytest.raises(money.UnknownCurrency):
-        money.parse_amount("1", "XXX")
+        money.parse_amount("1", "ABC")
 
 
 @pytest.mark.parametrize(
