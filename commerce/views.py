@@ -63,7 +63,7 @@ def buy(request: HttpRequest, item_id: str) -> HttpResponse:
     if request.method not in ("GET", "POST"):
         return method_not_allowed(request, ["GET", "POST"])
     item = None
-    if item_id.isdigit() and len(item_id) < 19:
+    if item_id.isascii() and item_id.isdigit() and len(item_id) < 19:
         item = ItemPage.objects.purchasable().filter(pk=int(item_id)).first()
     if item is None:
         return _buy_error(request, 404, "No item with this id is for sale.")

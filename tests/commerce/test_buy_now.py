@@ -120,7 +120,7 @@ def test_item_page_has_a_buy_button_that_works_without_javascript(client, usd_it
     assert "commerce/buy" in html and "Buy now" in html
 
 
-@pytest.mark.parametrize("item_id", ["999999", "abc", "-1", "99999999999999999999999"])
+@pytest.mark.parametrize("item_id", ["999999", "abc", "-1", "99999999999999999999999", "１２"])
 def test_unknown_item_is_a_json_404(client, home_page, item_id):
     response = client.get(f"/v1/buy/{item_id}/")
     assert response.status_code == 404
