@@ -51,7 +51,8 @@ def buy_now(item: ItemPage, shopper_key: str, urls: CheckoutUrls, user: Any = No
     The same shopper asking again for the same item (a reload, a double click, a
     crawler that ignored robots.txt) gets the same order and session back instead of a
     new pile of orders. Raises `ItemNotForSale` or a `PaymentError`; after a payment
-    error the order stays pending without a session, and the next request retries.
+    error the order is marked failed (nobody can pay it) and the next request starts a
+    new one.
     """
     if not (item.live and item.available_for_sale):
         raise ItemNotForSale(item.pk)

@@ -114,20 +114,19 @@ def verify_webhook(payload: bytes, signature_header: str) -> tuple[StripeAccount
     """
     if not signature_header:
         raise InvalidSignature("Missing Stripe-Signature header.")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidSignature("Payload is not UTF-8.") from error
     for account in configured_accounts():
         if not account.webhook_secret:
             continue
         try:
             stripe.WebhookSignature.verify_header(
-                payload.decode("utf-8"),
-                signature_header,
-                account.webhook_secret,
-                tolerance=WEBHOOK_TOLERANCE_SECONDS,
+                text, signature_header, account.webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
             )
         except stripe.SignatureVerificationError:
             continue
-        except UnicodeDecodeError as error:
-            raise InvalidSignature("Payload is not UTF-8.") from error
         try:
             event = json.loads(payload)
         except ValueError as error:
