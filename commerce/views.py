@@ -126,7 +126,6 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
             order = refreshed or order
         except PaymentError:
             confirmation_failed = True
-    order.refresh_from_db()
     return TemplateResponse(
         request,
         "commerce/checkout_success.html",
