@@ -15,7 +15,11 @@ class ItemPageForm(WagtailAdminPageForm):
 
     The conversion needs the currency chosen in the same form, so it happens in
     `clean()`, where errors can name the exact problem: a negative price, more
-    decimals than the currency has, or a three-decimal amount Stripe cannot charge.
+    decimals than the currency has, a three-decimal amount Stripe cannot charge, or a
+    price below Stripe's minimum charge (an item that could be published but never sold).
+
+    A new item's price starts empty rather than at the model's default of zero, so a
+    forgotten price is a "required" error instead of an item sold for nothing.
     """
 
     price = forms.DecimalField(
@@ -28,7 +32,7 @@ class ItemPageForm(WagtailAdminPageForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         instance = self.instance
-        if instance is not None and instance.currency and instance.price_amount is not None:
+        if instance is not None and instance.pk and instance.currency:
             self.initial.setdefault(
                 "price", money.to_decimal(instance.price_amount, instance.currency)
             )
@@ -42,6 +46,7 @@ class ItemPageForm(WagtailAdminPageForm):
         try:
             amount = money.parse_amount(price, currency_code)
             money.to_stripe_amount(amount, currency_code)
+            money.check_minimum_charge(amount, currency_code)
         except money.MoneyError as error:
             self.add_error("price", str(error))
             return cleaned_data

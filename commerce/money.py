@@ -11,7 +11,9 @@ amounts. Nothing here truncates.
 
 Stripe's own rules on top of ISO 4217 (https://docs.stripe.com/currencies):
 zero-decimal currencies (JPY, KRW, ...) are sent as whole units; three-decimal
-currencies (KWD, BHD, JOD, OMR, TND) are sent in thousandths whose last digit must be 0.
+currencies (KWD, BHD, JOD, OMR, TND) are sent in thousandths whose last digit must be 0;
+and no charge may be below the currency's minimum (`MINIMUM_CHARGE`, Stripe's table of
+minimum charge amounts: https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts).
 """
 
 from __future__ import annotations
@@ -160,9 +162,63 @@ def to_stripe_amount(amount: int, currency_code: str) -> int:
     if amount % currency.stripe_step:
         raise InvalidAmount(
             f"Stripe charges {currency.code} in multiples of "
-            f"{format_amount(currency.stripe_step, currency.code)}; {amount} is not one."
+            f"{format_amount(currency.stripe_step, currency.code)}; "
+            f"{to_decimal(amount, currency.code)} is not one."
         )
     return amount
+
+
+class BelowMinimumCharge(InvalidAmount):
+    """Stripe refuses to charge less than its minimum for the currency."""
+
+
+# Stripe's minimum charge amounts, in minor units, from its documented table "Minimum and
+# maximum charge amounts": https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts
+# Stripe lists no minimum for KRW, KWD, BHD, JOD, OMR and TND: it requires the charge to
+# be worth at least its minimum in the account's settlement currency (about USD 0.50),
+# so those entries are that amount rounded up with a margin for exchange rates (and to
+# Stripe's step of 10 for three-decimal currencies). The offline emulator uses the same
+# table (stripe_emulator/currencies.py).
+MINIMUM_CHARGE: dict[str, int] = {
+    "USD": 50,
+    "EUR": 50,
+    "GBP": 30,
+    "CHF": 50,
+    "CAD": 50,
+    "AUD": 50,
+    "SEK": 300,
+    "NOK": 300,
+    "DKK": 250,
+    "PLN": 200,
+    "JPY": 50,
+    "KRW": 500,
+    "KWD": 200,
+    "BHD": 200,
+    "JOD": 400,
+    "OMR": 200,
+    "TND": 2000,
+}
+
+
+def minimum_charge(currency_code: str) -> int:
+    """The smallest amount, in minor units, Stripe charges in this currency.
+
+    From Stripe's documented table of minimum charge amounts (see `MINIMUM_CHARGE`). A
+    price below it could be published but never sold: every Buy would fail at Stripe.
+    """
+    currency = get_currency(currency_code)
+    return MINIMUM_CHARGE[currency.code]
+
+
+def check_minimum_charge(amount: int, currency_code: str) -> int:
+    """Refuse an amount below Stripe's minimum charge, saying the minimum as shoppers write it."""
+    minimum = minimum_charge(currency_code)
+    if int(amount) < minimum:
+        raise BelowMinimumCharge(
+            f"The price must be at least {format_amount(minimum, currency_code)}: "
+            f"Stripe charges no less in {get_currency(currency_code).code}."
+        )
+    return int(amount)
 
 
 @dataclass(frozen=True, order=True)
