@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from django.http import HttpRequest
+
 from .models import ItemPage
 
 
@@ -16,8 +18,8 @@ class SearchResults(Sequence):
     `ItemPage.objects.for_listing()` and puts them back in relevance order.
     """
 
-    def __init__(self, query: str) -> None:
-        self._hits = ItemPage.objects.live().search(query)
+    def __init__(self, query: str, request: HttpRequest | None = None) -> None:
+        self._hits = ItemPage.objects.live().visible_to(request).search(query)
 
     def __len__(self) -> int:
         return self._hits.count()
@@ -36,6 +38,7 @@ class SearchResults(Sequence):
         return len(self)
 
 
-def search_items(query: str) -> SearchResults:
-    """Live items whose title, description or SKU match `query`, most relevant first."""
-    return SearchResults(query)
+def search_items(query: str, request: HttpRequest | None = None) -> SearchResults:
+    """Live items whose title, description or SKU match `query`, most relevant first;
+    only those `request` may see (see `ItemPageQuerySet.visible_to`)."""
+    return SearchResults(query, request)

@@ -30,7 +30,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     Redirecting (rather than rendering a copy) keeps one canonical URL per item, so
     previews, caching and search engines see a single page.
     """
-    item = get_object_or_404(ItemPage.objects.live(), pk=item_id)
+    item = get_object_or_404(ItemPage.objects.live().visible_to(request), pk=item_id)
     url = item.get_url(request)
     if not url:
         raise Http404("This item is not part of a site.")
@@ -40,7 +40,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
 @require_GET
 def item_list(request: HttpRequest) -> HttpResponse:
     """`GET /v2/item/list/`: every live item of every catalog, paginated."""
-    items = paginate(request, ItemPage.objects.for_listing())
+    items = paginate(request, ItemPage.objects.for_listing().visible_to(request))
     return TemplateResponse(request, "commerce/item_list.html", {"items": items})
 
 
@@ -48,7 +48,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """`GET /search/?query=`: items matching the shopper's words."""
     query = request.GET.get("query", "").strip()[:200]
-    items = paginate(request, search_items(query)) if query else None
+    items = paginate(request, search_items(query, request)) if query else None
     return TemplateResponse(request, "commerce/search.html", {"query": query, "items": items})
 
 
@@ -64,7 +64,9 @@ def buy(request: HttpRequest, item_id: str) -> HttpResponse:
         return method_not_allowed(request, ["GET", "POST"])
     item = None
     if item_id.isascii() and item_id.isdigit() and len(item_id) < 19:
-        item = ItemPage.objects.purchasable().filter(pk=int(item_id)).first()
+        # A private item answers like an unknown one, so its id leaks nothing.
+        items = ItemPage.objects.purchasable().visible_to(request)
+        item = items.filter(pk=int(item_id)).first()
     if item is None:
         return _buy_error(request, 404, "No item with this id is for sale.")
 

@@ -32,7 +32,10 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["catalogs"] = CatalogPage.objects.live().child_of(self).order_by("path")
         context["featured_items"] = (
-            ItemPage.objects.for_listing().descendant_of(self).order_by("-first_published_at")[:8]
+            ItemPage.objects.for_listing()
+            .visible_to(request)
+            .descendant_of(self)
+            .order_by("-first_published_at")[:8]
         )
         return context
 

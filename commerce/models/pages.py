@@ -9,13 +9,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.coreutils import resolve_model_string
 from wagtail.fields import RichTextField
 from wagtail.images import get_image_model
-from wagtail.models import Page, PageManager
+from wagtail.models import Page, PageManager, PageViewRestriction
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
@@ -34,7 +34,33 @@ def paginate(request: HttpRequest, items: Any, per_page: int = ITEMS_PER_PAGE) -
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
+def _restricted_q(request: HttpRequest | None) -> Q:
+    """Pages under a view restriction (on themselves or an ancestor) that `request` has not
+    passed; with no request, under any restriction.
+
+    Wagtail checks restrictions only when it serves a page; lists and the JSON API have to
+    apply them themselves or they would show and sell what an editor made private. Worked
+    out once per request: one query for the restrictions, one for their groups.
+    """
+    cached = getattr(request, "_commerce_restricted_q", None)
+    if cached is not None:
+        return cached
+    restrictions = PageViewRestriction.objects.select_related("page").prefetch_related("groups")
+    q = Q(pk__in=[])
+    for restriction in restrictions:
+        if request is None or not restriction.accept_request(request):
+            q |= Q(path__startswith=restriction.page.path)
+    if request is not None:
+        request._commerce_restricted_q = q
+    return q
+
+
 class ItemPageQuerySet(PageQuerySet):
+    def visible_to(self, request: HttpRequest | None) -> ItemPageQuerySet:
+        """Pages `request` may see: outside private sections, or in ones it has passed
+        (password given, logged in, in the group). `None` keeps public pages only."""
+        return self.exclude(_restricted_q(request))
+
     def for_listing(self) -> ItemPageQuerySet:
         """Live items with their image and its listing rendition, in tree order.
 
@@ -76,8 +102,11 @@ class CatalogPage(Page):
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
-        context["subcatalogs"] = CatalogPage.objects.live().child_of(self).order_by("path")
-        context["items"] = paginate(request, ItemPage.objects.for_listing().child_of(self))
+        context["subcatalogs"] = (
+            CatalogPage.objects.live().child_of(self).exclude(_restricted_q(request))
+        ).order_by("path")
+        items = ItemPage.objects.for_listing().visible_to(request).child_of(self)
+        context["items"] = paginate(request, items)
         return context
 
     class Meta:
