@@ -1,4 +1,4 @@
-"""Wagtail admin registration: orders and Stripe events, read-only."""
+"""Wagtail admin registration: orders and payment events, read-only."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from .admin_views import OrderInspectView, PaymentEventInspectView
 from .models import Order, PaymentEvent
 
 
@@ -33,10 +34,10 @@ class OrderViewSet(SnippetViewSet):
     list_filter = ["status", "currency", "payment_flow"]
     search_fields = ["stripe_checkout_session_id", "stripe_payment_intent_id", "email"]
     inspect_view_enabled = True
+    inspect_view_class = OrderInspectView
     inspect_view_fields = [
         "status",
         "items_summary",
-        "formatted_total",
         "currency",
         "subtotal_amount",
         "discount_amount",
@@ -57,10 +58,11 @@ class OrderViewSet(SnippetViewSet):
 class PaymentEventViewSet(SnippetViewSet):
     model = PaymentEvent
     icon = "history"
-    menu_label = "Stripe events"
+    menu_label = "Payment events"
     list_display = ["type", "stripe_event_id", "stripe_account", "outcome", "received_at"]
     list_filter = ["type", "stripe_account"]
     inspect_view_enabled = True
+    inspect_view_class = PaymentEventInspectView
     copy_view_enabled = False
 
 
