@@ -1,4 +1,5 @@
-"""Order state changes: placing an order, starting its payment, marking it paid or expired.
+"""Order state changes: placing an order, starting its payment, marking it paid, failed or
+expired, and refunding a payment taken twice.
 
 Each change runs in one transaction and locks the order row it changes, because
 webhooks, the success page and the shopper's own retries may touch the same order at
@@ -10,21 +11,30 @@ transaction, and its result is stored in a second, short one.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from . import signals
-from .models import ItemPage, Order, OrderLine, OrderStatus, PaymentFlow
+from .models import (
+    ItemPage,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentFlow,
+    Refund,
+    RefundReason,
+    RefundStatus,
+)
 from .payments import gateway
-from .payments.accounts import StripeAccount, account_for_currency
+from .payments.accounts import StripeAccount, account_by_label, account_for_currency
 from .payments.checkout import checkout_session_params
-from .payments.exceptions import PaymentError
+from .payments.exceptions import NoAccountForCurrency, PaymentError
 
 logger = logging.getLogger(__name__)
 
@@ -50,17 +60,31 @@ def buy_now(item: ItemPage, shopper_key: str, urls: CheckoutUrls, user: Any = No
 
     The same shopper asking again for the same item (a reload, a double click, a
     crawler that ignored robots.txt) gets the same order and session back instead of a
-    new pile of orders. Raises `ItemNotForSale` or a `PaymentError`; after a payment
-    error the order is marked failed (nobody can pay it) and the next request starts a
-    new one.
+    new pile of orders, however many requests arrive at once: they share one order (its
+    `open_key` is unique) and one checkout attempt, hence one idempotency key, so Stripe
+    answers them all with one session. Raises `ItemNotForSale` or a `PaymentError`;
+    after a payment error the order is marked failed (nobody can pay it) and the next
+    request starts a new one.
     """
     if not (item.live and item.available_for_sale):
         raise ItemNotForSale(item.pk)
     account = account_for_currency(item.currency)
-    order = _open_buy_now_order(item, shopper_key, account, user)
-    if _has_usable_session(order):
+    order, attempt = _claim_buy_now_order(item, shopper_key, account, user)
+    if attempt is None:
         return order
-    return _start_checkout_session(order, account, [(order.lines.get(), urls.image_url)], urls)
+    return _start_checkout_session(
+        order, account, attempt, [(order.lines.get(), urls.image_url)], urls
+    )
+
+
+@dataclass(frozen=True)
+class CheckoutAttempt:
+    """One try at creating an order's Checkout Session. Its number names the idempotency
+    key and its expiry is fixed when it starts, so every request joining it sends Stripe
+    byte-identical parameters."""
+
+    number: int
+    expires_at: datetime
 
 
 def _has_usable_session(order: Order) -> bool:
@@ -72,45 +96,93 @@ def _has_usable_session(order: Order) -> bool:
     )
 
 
-def _open_buy_now_order(
+def _claim_buy_now_order(
     item: ItemPage, shopper_key: str, account: StripeAccount, user: Any
-) -> Order:
+) -> tuple[Order, CheckoutAttempt | None]:
+    """The shopper's open order for `item`, locked, and the attempt to join (None when the
+    order already has a usable session). One transaction, so concurrent requests queue on
+    the order's row and see each other's attempt."""
     open_key = f"buy-now:{shopper_key}:{item.pk}"
     with transaction.atomic():
-        existing = Order.objects.select_for_update().filter(open_key=open_key).first()
-        if existing is not None:
-            if _still_matches(existing, item):
-                return existing
+        order = Order.objects.select_for_update().filter(open_key=open_key).first()
+        if order is not None and not _still_matches(order, item):
             # Price or currency changed, or its session is closing: leave it to its fate
             # (it can still be paid or expire) and start afresh.
-            existing.open_key = None
-            existing.save(update_fields=["open_key", "updated_at"])
-        try:
-            with transaction.atomic():
-                order = Order.objects.create(
-                    status=OrderStatus.PENDING,
-                    currency=item.currency,
-                    subtotal_amount=item.price_amount,
-                    total_amount=item.price_amount,
-                    shopper_key=shopper_key,
-                    open_key=open_key,
-                    user=user if getattr(user, "is_authenticated", False) else None,
-                    payment_flow=PaymentFlow.CHECKOUT_SESSION,
-                    stripe_account=account.label,
-                )
-                OrderLine.objects.create(
-                    order=order,
-                    item=item,
-                    title=item.title,
-                    sku=item.sku,
-                    unit_amount=item.price_amount,
-                    quantity=1,
-                )
-        except IntegrityError:
-            # A concurrent request of the same shopper created it a moment ago.
-            return Order.objects.get(open_key=open_key)
-        transaction.on_commit(lambda: signals.order_placed.send(sender=Order, order=order))
-        return order
+            order.open_key = None
+            order.save(update_fields=["open_key", "updated_at"])
+            order = None
+        if order is None:
+            order = _place_buy_now_order(item, shopper_key, open_key, account, user)
+        return order, _checkout_attempt(order)
+
+
+def _place_buy_now_order(
+    item: ItemPage, shopper_key: str, open_key: str, account: StripeAccount, user: Any
+) -> Order:
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                status=OrderStatus.PENDING,
+                currency=item.currency,
+                subtotal_amount=item.price_amount,
+                total_amount=item.price_amount,
+                shopper_key=shopper_key,
+                open_key=open_key,
+                user=user if getattr(user, "is_authenticated", False) else None,
+                payment_flow=PaymentFlow.CHECKOUT_SESSION,
+                stripe_account=account.label,
+            )
+            OrderLine.objects.create(
+                order=order,
+                item=item,
+                title=item.title,
+                sku=item.sku,
+                unit_amount=item.price_amount,
+                quantity=1,
+            )
+    except IntegrityError:
+        # A concurrent request of the same shopper created it a moment ago (PostgreSQL
+        # makes this insert wait for that transaction, so its order is visible now).
+        return Order.objects.select_for_update().get(open_key=open_key)
+    transaction.on_commit(lambda: signals.order_placed.send(sender=Order, order=order))
+    return order
+
+
+def _checkout_attempt(order: Order) -> CheckoutAttempt | None:
+    """Join the order's attempt in flight, or start one; None if a session is usable.
+
+    `order` is locked. An attempt without a session is in flight for at most one Stripe
+    operation's deadline; past that, its worker died, and a new attempt starts (Stripe
+    still answers the old key with its session if one was made; reconcile_orders expires
+    such orphans).
+    """
+    if _has_usable_session(order):
+        return None
+    now = timezone.now()
+    in_flight_since = now - timedelta(seconds=gateway.operation_deadline_seconds())
+    if (
+        not order.stripe_checkout_session_id
+        and order.checkout_attempts
+        and order.checkout_expires_at
+        and order.checkout_attempt_started_at
+        and order.checkout_attempt_started_at > in_flight_since
+    ):
+        return CheckoutAttempt(order.checkout_attempts, order.checkout_expires_at)
+    order.checkout_attempts += 1
+    order.checkout_attempt_started_at = now
+    # Whole seconds: Stripe takes a Unix timestamp, and the stored value must be the one sent.
+    order.checkout_expires_at = (
+        now + timedelta(minutes=settings.COMMERCE_CHECKOUT_SESSION_MINUTES)
+    ).replace(microsecond=0)
+    order.save(
+        update_fields=[
+            "checkout_attempts",
+            "checkout_attempt_started_at",
+            "checkout_expires_at",
+            "updated_at",
+        ]
+    )
+    return CheckoutAttempt(order.checkout_attempts, order.checkout_expires_at)
 
 
 def _still_matches(order: Order, item: ItemPage) -> bool:
@@ -126,32 +198,38 @@ def _still_matches(order: Order, item: ItemPage) -> bool:
 def _start_checkout_session(
     order: Order,
     account: StripeAccount,
+    attempt: CheckoutAttempt,
     lines: list[tuple[OrderLine, str | None]],
     urls: CheckoutUrls,
 ) -> Order:
-    # Every attempt gets its own idempotency key; stripe-python's own retries of one
-    # attempt reuse it, so a retried request never creates a second session.
-    Order.objects.filter(pk=order.pk).update(checkout_attempts=F("checkout_attempts") + 1)
-    order.refresh_from_db(fields=["checkout_attempts"])
-    expires_at = timezone.now() + timedelta(minutes=settings.COMMERCE_CHECKOUT_SESSION_MINUTES)
+    # One idempotency key per attempt: requests joining the attempt, and stripe-python's
+    # own retries, all get the attempt's one session back.
     params = checkout_session_params(
         order,
         lines,
         success_url=urls.success_url,
         cancel_url=urls.cancel_url,
-        expires_at=expires_at,
+        expires_at=attempt.expires_at,
     )
     try:
         session = gateway.create_checkout_session(
             account,
             params,
-            idempotency_key=f"order-{order.reference}-checkout-{order.checkout_attempts}",
+            idempotency_key=f"order-{order.reference}-checkout-{attempt.number}",
         )
     except PaymentError:
         _fail_order_without_session(order)
         raise
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.stripe_checkout_session_id not in (None, session["id"]):
+            logger.warning(
+                "Order %s already has session %s; session %s is left to expire",
+                order.pk,
+                locked.stripe_checkout_session_id,
+                session["id"],
+            )
+            return locked
         locked.stripe_checkout_session_id = session["id"]
         locked.checkout_url = session.get("url") or ""
         locked.checkout_expires_at = datetime.fromtimestamp(session["expires_at"], tz=UTC)
@@ -177,15 +255,26 @@ def _fail_order_without_session(order: Order) -> None:
 
 
 def find_order_for_checkout_session(session: dict[str, Any]) -> Order | None:
-    """The order a session pays: by session id, else by the order id we put in it."""
+    """The order a session pays: by session id, else by the order reference we gave it.
+
+    Only the reference (a UUID) names an order to Stripe, never its pk, which repeats
+    when a database is recreated; a session of another order, even an old one of the
+    same order, is found by its reference.
+    """
     order = Order.objects.filter(stripe_checkout_session_id=session.get("id")).first()
     if order is not None:
         return order
-    reference = session.get("client_reference_id") or (session.get("metadata") or {}).get(
-        "order_id"
-    )
-    if reference and str(reference).isdigit():
-        return Order.objects.filter(pk=int(reference)).first()
+    reference = _order_reference(session)
+    return Order.objects.filter(reference=reference).first() if reference else None
+
+
+def _order_reference(session: dict[str, Any]) -> uuid.UUID | None:
+    metadata = session.get("metadata") or {}
+    for value in (session.get("client_reference_id"), metadata.get("order_reference")):
+        try:
+            return uuid.UUID(str(value))
+        except ValueError:
+            continue
     return None
 
 
@@ -194,35 +283,65 @@ def apply_checkout_session(
 ) -> tuple[Order | None, str]:
     """Bring our order in line with what Stripe says about its Checkout Session.
 
-    Safe to call any number of times, in any order, from webhooks and from the success
-    page. Returns the order (if any) and a short outcome for the event log.
+    Safe to call any number of times, in any order, from webhooks, the success page and
+    reconcile_orders. Returns the order (if any) and a short outcome for the event log.
     """
-    found = find_order_for_checkout_session(session)
-    if found is None:
-        return None, "no matching order"
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=found.pk)
-        if order.stripe_account != account_label:
-            logger.warning(
-                "Checkout session %s came from account %s but order %s belongs to %s",
-                session.get("id"),
-                account_label,
-                order.pk,
-                order.stripe_account,
-            )
-            return None, "account mismatch"
+        order, refused = _lock_order_for_session(account_label, session)
+        if order is None:
+            return None, refused
         status = session.get("status")
         if status == "complete" and session.get("payment_status") in (
             "paid",
             "no_payment_required",
         ):
-            return order, _mark_paid(order, session, stripe_event_id)
+            return order, _apply_payment(order, session, stripe_event_id)
         if status == "expired" and order.stripe_checkout_session_id == session.get("id"):
             return order, _transition(order, OrderStatus.EXPIRED)
         return order, f"no change (session {status}, payment {session.get('payment_status')})"
 
 
-def _mark_paid(order: Order, session: dict[str, Any], stripe_event_id: str | None) -> str:
+def fail_checkout_session(account_label: str, session: dict[str, Any]) -> tuple[Order | None, str]:
+    """A delayed payment method (a bank debit, say) failed after Checkout completed: the
+    order's payment failed, and the shopper's next Buy starts a new one."""
+    with transaction.atomic():
+        order, refused = _lock_order_for_session(account_label, session)
+        if order is None:
+            return None, refused
+        if order.stripe_checkout_session_id != session.get("id"):
+            return order, "no change (not the order's current session)"
+        return order, _transition(order, OrderStatus.FAILED)
+
+
+def _lock_order_for_session(
+    account_label: str, session: dict[str, Any]
+) -> tuple[Order | None, str]:
+    """The session's order, locked (inside the caller's transaction), or a refusal."""
+    found = find_order_for_checkout_session(session)
+    if found is None:
+        return None, "no matching order"
+    order = Order.objects.select_for_update().get(pk=found.pk)
+    if order.stripe_account != account_label:
+        logger.warning(
+            "Checkout session %s came from account %s but order %s belongs to %s",
+            session.get("id"),
+            account_label,
+            order.pk,
+            order.stripe_account,
+        )
+        return None, "account mismatch"
+    return order, ""
+
+
+PAID_STATUSES = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
+
+
+def _apply_payment(order: Order, session: dict[str, Any], stripe_event_id: str | None) -> str:
+    payment_intent_id = _id_of(session.get("payment_intent"))
+    if order.status in PAID_STATUSES:
+        if session.get("id") == order.stripe_checkout_session_id:
+            return "already paid"
+        return _record_duplicate_payment(order, session, payment_intent_id)
     currency = str(session.get("currency") or "").upper()
     if session.get("amount_total") != order.total_amount or currency != order.currency:
         logger.error(
@@ -234,10 +353,8 @@ def _mark_paid(order: Order, session: dict[str, Any], stripe_event_id: str | Non
             order.currency,
         )
         return "amount mismatch"
-    if order.status == OrderStatus.PAID:
-        return "already paid"
     order.stripe_checkout_session_id = session.get("id")
-    order.stripe_payment_intent_id = _id_of(session.get("payment_intent"))
+    order.stripe_payment_intent_id = payment_intent_id
     if session.get("customer_details") and not order.email:
         order.email = (session["customer_details"] or {}).get("email") or ""
     outcome = _transition(order, OrderStatus.PAID)
@@ -248,6 +365,78 @@ def _mark_paid(order: Order, session: dict[str, Any], stripe_event_id: str | Non
             )
         )
     return outcome
+
+
+def _record_duplicate_payment(
+    order: Order, session: dict[str, Any], payment_intent_id: str | None
+) -> str:
+    """A second payment for an order already paid (two of its sessions both paid): the
+    money goes back. Written as due here, sent after commit (never under the lock)."""
+    amount = session.get("amount_total")
+    if not payment_intent_id or not isinstance(amount, int) or amount <= 0:
+        logger.error(
+            "Order %s: session %s was paid again but names no payment to refund",
+            order.pk,
+            session.get("id"),
+        )
+        return "duplicate payment: nothing to refund"
+    refund, created = Refund.objects.get_or_create(
+        stripe_account=order.stripe_account,
+        stripe_payment_intent_id=payment_intent_id,
+        reason=RefundReason.DUPLICATE_PAYMENT,
+        defaults={
+            "order": order,
+            "amount": amount,
+            "currency": str(session.get("currency") or order.currency).upper(),
+            "stripe_checkout_session_id": session.get("id") or "",
+        },
+    )
+    if not created:
+        return f"duplicate payment: refund already {refund.get_status_display().lower()}"
+    logger.warning(
+        "Order %s was paid twice (session %s): refunding %s",
+        order.pk,
+        session.get("id"),
+        payment_intent_id,
+    )
+    transaction.on_commit(lambda: send_refund(refund.pk), robust=True)
+    return "duplicate payment: refund due"
+
+
+def send_refund(refund_id: int) -> Refund:
+    """Ask Stripe for a due refund and store the answer; a failure leaves it due (with the
+    error) for reconcile_orders to send again. Never called inside a transaction."""
+    refund = Refund.objects.get(pk=refund_id)
+    if refund.status != RefundStatus.DUE:
+        return refund
+    account = account_by_label(refund.stripe_account)
+    try:
+        if account is None:
+            raise NoAccountForCurrency(refund.currency)
+        answer = gateway.create_refund(
+            account,
+            refund.stripe_payment_intent_id,
+            amount=refund.amount,
+            reason="duplicate",
+            metadata={"order_reference": str(refund.order.reference)},
+        )
+    except PaymentError as error:
+        with transaction.atomic():
+            locked = Refund.objects.select_for_update().get(pk=refund_id)
+            locked.attempts += 1
+            locked.last_error = (error.detail or type(error).__name__)[:255]
+            locked.save(update_fields=["attempts", "last_error"])
+        return locked
+    with transaction.atomic():
+        locked = Refund.objects.select_for_update().get(pk=refund_id)
+        locked.attempts += 1
+        locked.status = RefundStatus.SENT
+        locked.stripe_refund_id = answer["id"]
+        locked.last_error = ""
+        locked.sent_at = timezone.now()
+        locked.save()
+    logger.info("Refund %s sent for %s", answer["id"], refund.stripe_payment_intent_id)
+    return locked
 
 
 def _id_of(value: Any) -> str | None:

@@ -32,9 +32,17 @@ def _checkout_session_changed(
     return services.apply_checkout_session(account.label, session, stripe_event_id=event_id)
 
 
+def _checkout_payment_failed(
+    account: StripeAccount, session: dict[str, Any], event_id: str
+) -> tuple[Order | None, str]:
+    # The session itself still says "complete": only the event's type tells the failure.
+    return services.fail_checkout_session(account.label, session)
+
+
 HANDLERS: dict[str, Handler] = {
     "checkout.session.completed": _checkout_session_changed,
     "checkout.session.async_payment_succeeded": _checkout_session_changed,
+    "checkout.session.async_payment_failed": _checkout_payment_failed,
     "checkout.session.expired": _checkout_session_changed,
 }
 

@@ -11,6 +11,6 @@ PORT="${PORT:-8000}"
 exec "$PYTHON" -m gunicorn config.wsgi:application \
     --bind "${HOST}:${PORT}" \
     --workers "${WEB_CONCURRENCY:-2}" \
-    --timeout "${GUNICORN_TIMEOUT:-30}" \
+    --config docker/gunicorn.conf.py \
     --access-logfile - \
     --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}"

@@ -7,6 +7,9 @@ from .orders import (
     OrderStatus,
     PaymentEvent,
     PaymentFlow,
+    Refund,
+    RefundReason,
+    RefundStatus,
 )
 from .pages import CatalogPage, ItemPage, ItemPageQuerySet
 
@@ -20,4 +23,7 @@ __all__ = [
     "OrderStatus",
     "PaymentEvent",
     "PaymentFlow",
+    "Refund",
+    "RefundReason",
+    "RefundStatus",
 ]

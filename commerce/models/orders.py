@@ -92,6 +92,9 @@ class Order(models.Model):
     checkout_url = models.URLField(max_length=2000, blank=True)
     checkout_expires_at = models.DateTimeField(null=True, blank=True)
     checkout_attempts = models.PositiveIntegerField(default=0)
+    # When the current attempt asked Stripe for a session: requests arriving while it is in
+    # flight join it (same idempotency key, same parameters) instead of starting another.
+    checkout_attempt_started_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -122,6 +125,12 @@ class Order(models.Model):
         )
 
     items_summary.fget.short_description = "Items"  # type: ignore[attr-defined]
+
+    @property
+    def refunds_summary(self) -> str:
+        return "; ".join(str(refund) for refund in self.refunds.all()) or "None"
+
+    refunds_summary.fget.short_description = "Refunds"  # type: ignore[attr-defined]
 
     def can_become(self, status: str) -> bool:
         return status in ALLOWED_TRANSITIONS.get(self.status, set())
@@ -161,6 +170,62 @@ class OrderLine(models.Model):
     @property
     def formatted_unit_amount(self) -> str:
         return money.format_amount(self.unit_amount, self.order.currency)
+
+
+class RefundReason(models.TextChoices):
+    DUPLICATE_PAYMENT = "duplicate_payment", "Duplicate payment"
+
+
+class RefundStatus(models.TextChoices):
+    DUE = "due", "Due"
+    SENT = "sent", "Refunded"
+
+
+class Refund(models.Model):
+    """Money the store gives back, recorded before Stripe is asked.
+
+    A refund is written as due in the same transaction that discovers it (say, a second
+    payment for an order already paid), and sent to Stripe only after that transaction
+    commits, so Stripe is never called while the order's row is locked. A refund whose
+    call failed stays due, and `manage.py reconcile_orders` sends it again; the
+    idempotency key, derived from the payment intent, makes a repeated send harmless.
+    """
+
+    order = models.ForeignKey(Order, related_name="refunds", on_delete=models.PROTECT)
+    reason = models.CharField(max_length=32, choices=RefundReason.choices)
+    status = models.CharField(
+        max_length=16, choices=RefundStatus.choices, default=RefundStatus.DUE, db_index=True
+    )
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, choices=money.CURRENCY_CHOICES)
+    stripe_account = models.CharField(max_length=16)
+    stripe_payment_intent_id = models.CharField(max_length=255)
+    stripe_checkout_session_id = models.CharField(max_length=255, blank=True)
+    stripe_refund_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stripe_account", "stripe_payment_intent_id"],
+                condition=models.Q(reason="duplicate_payment"),
+                name="commerce_duplicate_payment_refunded_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="commerce_refund_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        amount = money.format_amount(self.amount, self.currency)
+        what = f"{self.get_reason_display()} {self.stripe_payment_intent_id}: {amount}"
+        if self.status == RefundStatus.SENT:
+            return f"{what} refunded ({self.stripe_refund_id})"
+        return f"{what} refund due (attempts: {self.attempts})"
 
 
 class PaymentEvent(models.Model):

@@ -38,16 +38,20 @@ def checkout_session_params(
 ) -> dict[str, Any]:
     """`mode=payment` session for `order`; `lines` pairs each line with its absolute image URL.
 
-    `{CHECKOUT_SESSION_ID}` in `success_url` is filled in by Stripe on redirect.
+    `{CHECKOUT_SESSION_ID}` in `success_url` is filled in by Stripe on redirect. The order
+    is named by its `reference`, never its pk: pks repeat when a database is recreated,
+    while Stripe keeps sessions and idempotency keys. Deterministic on purpose: requests
+    that join one checkout attempt send the same idempotency key, which Stripe replays
+    only when the parameters are identical.
     """
     params: dict[str, Any] = {
         "mode": "payment",
         "line_items": [checkout_line_item(line, order.currency, image) for line, image in lines],
         "success_url": success_url,
         "cancel_url": cancel_url,
-        "client_reference_id": str(order.pk),
-        "metadata": {"order_id": str(order.pk)},
-        "payment_intent_data": {"metadata": {"order_id": str(order.pk)}},
+        "client_reference_id": str(order.reference),
+        "metadata": {"order_reference": str(order.reference)},
+        "payment_intent_data": {"metadata": {"order_reference": str(order.reference)}},
         "expires_at": int(expires_at.timestamp()),
     }
     if order.email:

@@ -46,6 +46,25 @@ def _client(secret_key: str, api_base: str, timeout: float, retries: int) -> str
     return stripe.StripeClient(secret_key, **options)
 
 
+def operation_deadline_seconds() -> float:
+    """The longest one Stripe operation can take, retries included.
+
+    Each try may wait the full timeout, and stripe-python sleeps between tries (its
+    exponential backoff, capped, jitter only shortening it). A web request that makes a
+    Stripe call must outlast this, or the server kills the worker mid-payment; the
+    system check `commerce.E001` compares it with the server's worker timeout.
+    """
+    timeout = float(settings.STRIPE_TIMEOUT_SECONDS)
+    retries = int(settings.STRIPE_MAX_NETWORK_RETRIES)
+    return timeout * (retries + 1) + sum(_max_backoff_seconds(n) for n in range(1, retries + 1))
+
+
+def _max_backoff_seconds(retry: int) -> float:
+    # stripe-python's HTTPClient._sleep_time_seconds, before its jitter (which only shortens).
+    delay = min(stripe.HTTPClient.INITIAL_DELAY * 2 ** (retry - 1), stripe.HTTPClient.MAX_DELAY)
+    return max(stripe.HTTPClient.INITIAL_DELAY, delay)
+
+
 def client_for(account: StripeAccount) -> stripe.StripeClient:
     """A client for the account, built from the settings in force now (cached per value)."""
     return _client(
@@ -106,6 +125,57 @@ def retrieve_checkout_session(account: StripeAccount, session_id: str) -> dict[s
     )
 
 
+def expire_checkout_session(account: StripeAccount, session_id: str) -> dict[str, Any]:
+    """Close an open session so nobody can pay it any more; Stripe refuses closed ones."""
+    client = client_for(account)
+    return _call(
+        account,
+        "checkout.sessions.expire",
+        lambda: client.v1.checkout.sessions.expire(session_id),
+    )
+
+
+def list_open_checkout_sessions(
+    account: StripeAccount, *, limit: int, starting_after: str | None = None
+) -> dict[str, Any]:
+    """One page (at most `limit`) of the account's open sessions, newest first."""
+    client = client_for(account)
+    params: dict[str, Any] = {"status": "open", "limit": limit}
+    if starting_after:
+        params["starting_after"] = starting_after
+    return _call(
+        account,
+        "checkout.sessions.list",
+        lambda: client.v1.checkout.sessions.list(params=params),
+    )
+
+
+def create_refund(
+    account: StripeAccount,
+    payment_intent_id: str,
+    *,
+    amount: int,
+    reason: str,
+    metadata: dict[str, str],
+) -> dict[str, Any]:
+    """Refund `amount` of a payment. The idempotency key is derived from the payment
+    intent, so however often a due refund is retried, Stripe makes one refund of it."""
+    client = client_for(account)
+    params: dict[str, Any] = {
+        "payment_intent": payment_intent_id,
+        "amount": amount,
+        "reason": reason,
+        "metadata": metadata,
+    }
+    return _call(
+        account,
+        "refunds.create",
+        lambda: client.v1.refunds.create(
+            params=params, options={"idempotency_key": f"refund-{payment_intent_id}"}
+        ),
+    )
+
+
 def verify_webhook(payload: bytes, signature_header: str) -> tuple[StripeAccount, dict[str, Any]]:
     """The account whose webhook secret signed `payload`, and the event it carries.
 
@@ -142,6 +212,10 @@ __all__ = [
     "PaymentError",
     "client_for",
     "create_checkout_session",
+    "create_refund",
+    "expire_checkout_session",
+    "list_open_checkout_sessions",
+    "operation_deadline_seconds",
     "retrieve_checkout_session",
     "verify_webhook",
 ]

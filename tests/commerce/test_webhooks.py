@@ -32,8 +32,8 @@ def session_object(order, **overrides):
         "payment_status": "paid",
         "amount_total": order.total_amount,
         "currency": order.currency.lower(),
-        "client_reference_id": str(order.pk),
-        "metadata": {"order_id": str(order.pk)},
+        "client_reference_id": str(order.reference),
+        "metadata": {"order_reference": str(order.reference)},
         "payment_intent": "pi_test_123",
         "customer_details": {"email": "shopper@example.com"},
     }
