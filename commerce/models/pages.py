@@ -10,7 +10,7 @@ from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.coreutils import resolve_model_string
 from wagtail.fields import RichTextField
@@ -21,6 +21,7 @@ from wagtail.search import index
 
 from .. import money
 from ..forms import ItemPageForm
+from ..http import shopper_key
 
 ITEMS_PER_PAGE = 24
 # The rendition every item list shows; prefetched so a list costs the same queries
@@ -176,6 +177,12 @@ class ItemPage(Page):
     @property
     def formatted_price(self) -> str:
         return money.format_amount(self.price_amount, self.currency)
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The page gives a first-time shopper their session, so the Buy clicks that follow
+        # (a double click included) arrive as one shopper and share one order.
+        shopper_key(request)
+        return super().serve(request, *args, **kwargs)
 
     def clean(self) -> None:
         super().clean()

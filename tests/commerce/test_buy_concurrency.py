@@ -1,0 +1,90 @@
+"""A double click, or a hundred, on Buy: one order and one Checkout Session per shopper.
+
+Real threads against the live server and the emulator, so the requests truly overlap
+in the database and at Stripe.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from http.cookiejar import CookieJar
+
+import pytest
+
+from commerce.models import Order, OrderStatus
+from tests.conftest import stripe_client
+from tests.factories import ItemPageFactory
+
+# Transactional, so the live server's threads see the data the test writes.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def item(live_server, stripe_emulator, catalog):
+    return ItemPageFactory(parent=catalog, title="Enamel Mug", price_amount=1450)
+
+
+def visit_item_page(live_server, item) -> str:
+    """A first-time shopper opens the item page; returns the cookies it set, as a header."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(live_server.url + item.url, timeout=10) as page:
+        assert page.status == 200
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
+
+
+def click_buy_at_once(live_server, item, cookies: str, clicks: int) -> list[dict]:
+    """`clicks` GETs of the buy URL released together, each in its own thread."""
+    start = threading.Barrier(clicks)
+
+    def click(_: int) -> dict:
+        request = urllib.request.Request(
+            f"{live_server.url}/v1/buy/{item.pk}/", headers={"Cookie": cookies}
+        )
+        start.wait(timeout=10)
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert answer.status == 200
+            return json.loads(answer.read())
+
+    with ThreadPoolExecutor(max_workers=clicks) as pool:
+        return list(pool.map(click, range(clicks)))
+
+
+def sessions_at_stripe(emulator) -> list:
+    return stripe_client(emulator, "usd").v1.checkout.sessions.list(params={"limit": 100}).data
+
+
+def test_the_item_page_gives_a_first_time_shopper_a_session(live_server, item):
+    assert "sessionid=" in visit_item_page(live_server, item)
+
+
+@pytest.mark.parametrize("clicks", [2, 16])
+def test_concurrent_buys_of_one_shopper_make_one_order_and_one_session(
+    live_server, stripe_emulator, item, clicks
+):
+    cookies = visit_item_page(live_server, item)
+    answers = click_buy_at_once(live_server, item, cookies, clicks)
+
+    assert len({answer["orderId"] for answer in answers}) == 1
+    assert len({answer["sessionId"] for answer in answers}) == 1
+    order = Order.objects.get()
+    assert order.status == OrderStatus.PENDING
+    assert order.stripe_checkout_session_id == answers[0]["sessionId"]
+    assert order.checkout_attempts == 1
+    [session] = sessions_at_stripe(stripe_emulator)
+    assert session.id == order.stripe_checkout_session_id
+    assert session.client_reference_id == str(order.reference)
+
+
+def test_two_shoppers_clicking_at_once_get_their_own_orders(live_server, stripe_emulator, item):
+    first = visit_item_page(live_server, item)
+    second = visit_item_page(live_server, item)
+    answers = click_buy_at_once(live_server, item, first, 2) + click_buy_at_once(
+        live_server, item, second, 2
+    )
+    assert len({answer["orderId"] for answer in answers}) == 2
+    assert Order.objects.count() == 2
+    assert len(sessions_at_stripe(stripe_emulator)) == 2
