@@ -44,6 +44,7 @@ class OrderViewSet(SnippetViewSet):
         "tax_amount",
         "total_amount",
         "amount_refunded",
+        "refunds_summary",
         "email",
         "payment_flow",
         "stripe_account",
