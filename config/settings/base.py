@@ -161,7 +161,7 @@ STRIPE_ACCOUNTS = collect_stripe_accounts(env)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 # Where browsers load Stripe.js from (the emulator serves a stand-in at <base>/clover/stripe.js).
 STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/clover/stripe.js")
-# One Stripe operation may take TIMEOUT × (RETRIES + 1) + stripe-python's backoff (22.5 s with
+# One Stripe operation may take TIMEOUT * (RETRIES + 1) + stripe-python's backoff (22.5 s with
 # these defaults); the check commerce.E001 refuses values that do not fit GUNICORN_TIMEOUT.
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=7.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)

@@ -179,3 +179,78 @@ def test_a_failure_while_applying_answers_503_and_stores_nothing(
     response = post_event(client, payload)
     assert response.status_code == 503
     assert not PaymentEvent.objects.exists()  # Stripe's retry will apply it cleanly
+
+
+def test_a_failed_delayed_payment_fails_the_order_and_frees_the_shopper(client, pending_order):
+    # Stripe's session still says "complete"; only the event type tells the payment failed.
+    session = session_object(pending_order, payment_status="unpaid", payment_intent=None)
+    payload = event_payload("evt_af", "checkout.session.async_payment_failed", session)
+    assert post_event(client, payload).status_code == 200
+
+    pending_order.refresh_from_db()
+    assert pending_order.status == OrderStatus.FAILED
+    assert pending_order.open_key is None
+    event = PaymentEvent.objects.get(stripe_event_id="evt_af")
+    assert event.order == pending_order
+    assert event.outcome == "pending -> failed"
+    item_id = pending_order.lines.get().item_id
+    assert client.get(f"/v1/buy/{item_id}/").json()["orderId"] != pending_order.pk
+
+
+def test_a_failed_delayed_payment_of_another_session_changes_nothing(client, pending_order):
+    session = session_object(pending_order, id="cs_test_other", payment_status="unpaid")
+    post_event(client, event_payload("evt_af2", "checkout.session.async_payment_failed", session))
+    pending_order.refresh_from_db()
+    assert pending_order.status == OrderStatus.PENDING
+    assert PaymentEvent.objects.get().outcome == "no change (not the order's current session)"
+
+
+def test_orders_are_known_to_stripe_by_reference_never_by_pk(client, pending_order):
+    # A session of another database's order 1, 2, ...: its pk means nothing here.
+    by_pk = session_object(
+        pending_order,
+        id="cs_test_elsewhere",
+        client_reference_id=str(pending_order.pk),
+        metadata={"order_id": str(pending_order.pk)},
+    )
+    post_event(client, event_payload("evt_pk", "checkout.session.completed", by_pk))
+    assert PaymentEvent.objects.get(stripe_event_id="evt_pk").outcome == "no matching order"
+    pending_order.refresh_from_db()
+    assert pending_order.status == OrderStatus.PENDING
+
+    # A session the order lost track of (say, a timed-out attempt) is found by reference.
+    by_reference = session_object(pending_order, id="cs_test_lost_attempt", client_reference_id="")
+    post_event(client, event_payload("evt_ref", "checkout.session.completed", by_reference))
+    pending_order.refresh_from_db()
+    assert pending_order.status == OrderStatus.PAID
+    assert pending_order.stripe_checkout_session_id == "cs_test_lost_attempt"
+
+
+def test_a_second_payment_is_recorded_once_as_a_refund_due(
+    client, pending_order, django_capture_on_commit_callbacks, monkeypatch
+):
+    sent = []
+    monkeypatch.setattr("commerce.services.send_refund", sent.append)
+    paid = session_object(pending_order)
+    post_event(client, event_payload("evt_1", "checkout.session.completed", paid))
+    again = session_object(pending_order, id="cs_test_second", payment_intent="pi_test_second")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(client, event_payload("evt_2", "checkout.session.completed", again))
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(
+            client, event_payload("evt_3", "checkout.session.async_payment_succeeded", again)
+        )
+
+    pending_order.refresh_from_db()
+    assert pending_order.status == OrderStatus.PAID
+    assert pending_order.stripe_payment_intent_id == "pi_test_123"
+    [refund] = pending_order.refunds.all()
+    assert (refund.stripe_payment_intent_id, refund.amount, refund.status) == (
+        "pi_test_second",
+        1450,
+        "due",
+    )
+    assert sent == [refund.pk]  # asked for once, after the event's transaction committed
+    outcomes = dict(PaymentEvent.objects.values_list("stripe_event_id", "outcome"))
+    assert outcomes["evt_2"] == "duplicate payment: refund due"
+    assert outcomes["evt_3"] == "duplicate payment: refund already due"
