@@ -1,16 +1,28 @@
-"""URLs of the commerce app, including the assignment's contract (see README)."""
+"""URLs of the commerce app, including the assignment's contract (see README).
 
-from django.urls import path
+JSON endpoints are also routed without their trailing slash: a POST there would
+otherwise meet APPEND_SLASH, which cannot redirect a body (a RuntimeError under DEBUG,
+a 301 that drops the body in production), and Stripe does not follow redirects. Any
+other path under their prefixes is a JSON 404 rather than the page tree's HTML one.
+"""
+
+from django.urls import path, re_path
 
 from . import views
 
 app_name = "commerce"
 
+NO_ITEM_FOR_SALE = {"message": "No item with this id is for sale."}
+
 urlpatterns = [
-    path("v1/item/<int:item_id>/", views.item_detail, name="item_detail"),
+    path("v1/item/<str:item_id>/", views.item_detail, name="item_detail"),
     path("v1/buy/<str:item_id>/", views.buy, name="buy"),
+    re_path(r"^v1/buy/(?P<item_id>[^/]+)$", views.buy),
+    re_path(r"^v1/buy(?:/[\s\S]*)?$", views.json_not_found, NO_ITEM_FOR_SALE),
     path("v2/item/list/", views.item_list, name="item_list"),
     path("checkout/success/", views.checkout_success, name="checkout_success"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+    re_path(r"^stripe/webhook$", views.stripe_webhook),
+    re_path(r"^stripe/webhook/[\s\S]+$", views.json_not_found),
     path("search/", views.search, name="search"),
 ]

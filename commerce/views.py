@@ -8,29 +8,32 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from . import services, webhooks
-from .http import json_endpoint, json_error, method_not_allowed, shopper_key
+from .http import allow_methods, json_endpoint, json_error, shopper_key
+from .identifiers import is_stripe_id, parse_page_id
 from .models import ItemPage, Order, OrderStatus
 from .models.pages import LISTING_IMAGE_SPEC, paginate
 from .payments import gateway
 from .payments.accounts import account_by_label
 from .payments.exceptions import PaymentError
-from .search import search_items
+from .search import clean_query, search_items
 
 logger = logging.getLogger(__name__)
 
 
 @require_GET
-def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+def item_detail(request: HttpRequest, item_id: str) -> HttpResponse:
     """`GET /v1/item/{id}/`: the assignment's item URL, sent to the item's page in the tree.
 
     Redirecting (rather than rendering a copy) keeps one canonical URL per item, so
     previews, caching and search engines see a single page.
     """
-    item = get_object_or_404(ItemPage.objects.live().visible_to(request), pk=item_id)
+    page_id = parse_page_id(item_id)
+    if page_id is None:
+        raise Http404("No item with this id.")
+    item = get_object_or_404(ItemPage.objects.live().visible_to(request), pk=page_id)
     url = item.get_url(request)
     if not url:
         raise Http404("This item is not part of a site.")
@@ -47,12 +50,13 @@ def item_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     """`GET /search/?query=`: items matching the shopper's words."""
-    query = request.GET.get("query", "").strip()[:200]
+    query = clean_query(request.GET.get("query", ""))
     items = paginate(request, search_items(query, request)) if query else None
     return TemplateResponse(request, "commerce/search.html", {"query": query, "items": items})
 
 
 @json_endpoint
+@allow_methods("GET", "POST")
 def buy(request: HttpRequest, item_id: str) -> HttpResponse:
     """`GET /v1/buy/{id}/`: a Checkout Session for one item, as `{"sessionId", "url"}`.
 
@@ -60,13 +64,12 @@ def buy(request: HttpRequest, item_id: str) -> HttpResponse:
     redirect to the same session. The same shopper asking again while the session is
     open gets the same order and session back.
     """
-    if request.method not in ("GET", "POST"):
-        return method_not_allowed(request, ["GET", "POST"])
     item = None
-    if item_id.isascii() and item_id.isdigit() and len(item_id) < 19:
+    page_id = parse_page_id(item_id)
+    if page_id is not None:
         # A private item answers like an unknown one, so its id leaks nothing.
         items = ItemPage.objects.purchasable().visible_to(request)
-        item = items.filter(pk=int(item_id)).first()
+        item = items.filter(pk=page_id).first()
     if item is None:
         return _buy_error(request, 404, "No item with this id is for sale.")
 
@@ -115,7 +118,9 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
     the order is paid (the webhook may not have arrived yet)."""
     session_id = request.GET.get("session_id", "")
     order = (
-        Order.objects.filter(stripe_checkout_session_id=session_id).first() if session_id else None
+        Order.objects.filter(stripe_checkout_session_id=session_id).first()
+        if is_stripe_id(session_id, "cs_")
+        else None
     )
     if order is None:
         raise Http404("Unknown checkout session.")
@@ -135,16 +140,22 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
     )
 
 
-@csrf_exempt
 @json_endpoint
+@allow_methods("POST", csrf_protected=False)
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
     """`POST /stripe/webhook/`: Stripe's events, for every configured account."""
-    if request.method != "POST":
-        return method_not_allowed(request, ["POST"])
     # Anything unexpected becomes a 503 (json_endpoint): Stripe then delivers the event
     # again later, and nothing of it was committed.
     try:
         result = webhooks.receive(request.body, request.headers.get("Stripe-Signature", ""))
     except gateway.InvalidSignature as error:
         return json_error(400, f"Invalid webhook signature: {error}")
+    except webhooks.MalformedEvent as error:
+        return json_error(400, f"Not a Stripe event: {error}")
     return JsonResponse({"received": True, "id": result.event_id, "duplicate": result.duplicate})
+
+
+def json_not_found(request: HttpRequest, message: str = "Nothing here.") -> HttpResponse:
+    """Any other path under a JSON endpoint's prefix (`/v1/buy/a%2Fb/`, `/v1/buy/`):
+    a JSON 404 for every method, where Wagtail's page tree would answer an HTML page."""
+    return json_error(404, message)

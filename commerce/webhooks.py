@@ -9,6 +9,7 @@ event finds its row and is acknowledged without being applied twice.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -55,13 +56,56 @@ class WebhookResult:
     outcome: str
 
 
+class MalformedEvent(ValueError):
+    """A correctly signed payload that cannot be a Stripe event (answered 400: a retry of
+    the same bytes could never succeed, so it must not become a 5xx Stripe retries)."""
+
+
+_EVENT_ID = re.compile(r"evt_[A-Za-z0-9_]+")
+_EVENT_TYPE = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+")
+
+
+def _checked_event(event: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """The event's id, type and `data.object`, or `MalformedEvent`: refused here, such
+    values would fail further on (PostgreSQL refuses NUL and over-long strings)."""
+    event_id, event_type = event.get("id"), event.get("type")
+    id_length = PaymentEvent._meta.get_field("stripe_event_id").max_length
+    type_length = PaymentEvent._meta.get_field("type").max_length
+    if not (isinstance(event_id, str) and _EVENT_ID.fullmatch(event_id)):
+        raise MalformedEvent("its id is not a Stripe event id.")
+    if len(event_id) > id_length:
+        raise MalformedEvent(f"its id is longer than {id_length} characters.")
+    if not (isinstance(event_type, str) and _EVENT_TYPE.fullmatch(event_type)):
+        raise MalformedEvent("its type is not a Stripe event type.")
+    if len(event_type) > type_length:
+        raise MalformedEvent(f"its type is longer than {type_length} characters.")
+    data_object = event["data"].get("object")
+    if not isinstance(data_object, dict):
+        raise MalformedEvent("its data.object is not an object.")
+    return event_id, event_type, data_object
+
+
+def storable(value: Any) -> Any:
+    """`value` (decoded JSON) with every NUL character replaced by U+FFFD.
+
+    JSON allows `\\u0000` in any string (a cardholder's name, metadata), but PostgreSQL's
+    jsonb refuses it, and a row that cannot be written would turn into a 5xx on every
+    retry. Only the stored copy is changed; handlers get the event as Stripe sent it.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    return value
+
+
 def receive(payload: bytes, signature_header: str) -> WebhookResult:
-    """Verify and process one delivery. Raises `gateway.InvalidSignature` before any write."""
+    """Verify and process one delivery. Raises `gateway.InvalidSignature` or
+    `MalformedEvent` before any write."""
     account, event = gateway.verify_webhook(payload, signature_header)
-    event_id = str(event.get("id") or "")
-    event_type = str(event.get("type") or "")
-    if not event_id.startswith("evt_") or not event_type:
-        raise gateway.InvalidSignature("Signed payload is not a Stripe event.")
+    event_id, event_type, data_object = _checked_event(event)
 
     with transaction.atomic():
         try:
@@ -70,7 +114,7 @@ def receive(payload: bytes, signature_header: str) -> WebhookResult:
                     stripe_event_id=event_id,
                     stripe_account=account.label,
                     type=event_type,
-                    payload=event,
+                    payload=storable(event),
                 )
         except IntegrityError:
             logger.info(
@@ -81,7 +125,7 @@ def receive(payload: bytes, signature_header: str) -> WebhookResult:
         if handler is None:
             order, outcome = None, "ignored: no handler for this type"
         else:
-            order, outcome = handler(account, event["data"].get("object") or {}, event_id)
+            order, outcome = handler(account, data_object, event_id)
         record.order = order
         record.outcome = outcome[:255]
         record.processed_at = timezone.now()

@@ -145,7 +145,11 @@ LOGGING = {
 # Wagtail
 WAGTAIL_SITE_NAME = env.str("SITE_NAME", default="Wagtail Store")
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# On PostgreSQL, index and queries are stemmed as English ("mugs" finds "mug"), whatever the
+# server's default_text_search_config; commerce/search.py does the same on SQLite.
+WAGTAILSEARCH_BACKENDS = {
+    "default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "english"}
+}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 
