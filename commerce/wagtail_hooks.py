@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import classproperty
+from wagtail import hooks
+from wagtail.admin.auth import permission_denied
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.permissions import register_permission_policy
-from wagtail.snippets.models import register_snippet
+from wagtail.permissions import policy_registry, register_permission_policy
+from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
+from wagtail.snippets.models import get_snippet_models, register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .admin_views import OrderInspectView, PaymentEventInspectView
@@ -24,6 +29,29 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
 
     def user_has_any_permission(self, user: Any, actions: Any) -> bool:
         return any(self.user_has_permission(user, action) for action in actions)
+
+
+class RefusedBulkDelete(DeleteBulkAction):
+    """Wagtail's bulk delete, refused outright for read-only models.
+
+    Wagtail's own confirmation page lists every selected object by name, including the
+    ones the user may not delete, so anyone with admin access could read order summaries
+    through `/admin/bulk/commerce/order/delete/?id=...`. Nobody may delete these models, so
+    the page is refused before any object is loaded.
+    """
+
+    @classproperty
+    def models(cls) -> list[type]:
+        return [
+            model
+            for model in get_snippet_models()
+            if isinstance(
+                policy_registry.get_by_type(model, fallback=False), ReadOnlyPermissionPolicy
+            )
+        ]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return permission_denied(request)
 
 
 class OrderViewSet(SnippetViewSet):
@@ -77,3 +105,5 @@ class CommerceViewSetGroup(SnippetViewSetGroup):
 register_permission_policy(Order, ReadOnlyPermissionPolicy(Order))
 register_permission_policy(PaymentEvent, ReadOnlyPermissionPolicy(PaymentEvent))
 register_snippet(CommerceViewSetGroup)
+# After Wagtail's own bulk delete (order 0), so this one replaces it for read-only models.
+hooks.register("register_bulk_action", RefusedBulkDelete, order=1)
