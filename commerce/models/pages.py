@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.coreutils import resolve_model_string
@@ -41,12 +41,15 @@ def _restricted_q(request: HttpRequest | None) -> Q:
 
     Wagtail checks restrictions only when it serves a page; lists and the JSON API have to
     apply them themselves or they would show and sell what an editor made private. Worked
-    out once per request: one query for the restrictions, one for their groups.
+    out once per request: one query for the restrictions, one more for their groups if any
+    restriction is by group.
     """
     cached = getattr(request, "_commerce_restricted_q", None)
     if cached is not None:
         return cached
-    restrictions = PageViewRestriction.objects.select_related("page").prefetch_related("groups")
+    restrictions = list(PageViewRestriction.objects.select_related("page"))
+    by_group = [r for r in restrictions if r.restriction_type == PageViewRestriction.GROUPS]
+    prefetch_related_objects(by_group, "groups")
     q = Q(pk__in=[])
     for restriction in restrictions:
         if request is None or not restriction.accept_request(request):
@@ -92,6 +95,8 @@ class CatalogPage(Page):
     content_panels = Page.content_panels + [FieldPanel("intro")]
     search_fields = Page.search_fields + [index.SearchField("intro")]
     subpage_types = ["commerce.ItemPage", "commerce.CatalogPage"]
+    # Top catalogs make the site's header menu; editors untick "Show in menus" to hide one.
+    show_in_menus_default = True
 
     @classmethod
     def clean_parent_page_models(cls) -> list[type[Page]]:
