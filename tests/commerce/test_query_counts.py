@@ -6,7 +6,8 @@ from tests.factories import CatalogPageFactory, ImageFactory, ItemPageFactory
 
 pytestmark = pytest.mark.django_db
 
-QUERY_BUDGET = 12
+# Site, page, restrictions, listing, images, renditions, plus the header menu and breadcrumbs.
+QUERY_BUDGET = 14
 
 
 def build_catalog(home_page, size):
