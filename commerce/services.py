@@ -158,16 +158,9 @@ def _checkout_attempt(order: Order) -> CheckoutAttempt | None:
     """
     if _has_usable_session(order):
         return None
-    now = timezone.now()
-    in_flight_since = now - timedelta(seconds=gateway.operation_deadline_seconds())
-    if (
-        not order.stripe_checkout_session_id
-        and order.checkout_attempts
-        and order.checkout_expires_at
-        and order.checkout_attempt_started_at
-        and order.checkout_attempt_started_at > in_flight_since
-    ):
+    if order.checkout_attempts and order.checkout_expires_at and attempt_in_flight(order):
         return CheckoutAttempt(order.checkout_attempts, order.checkout_expires_at)
+    now = timezone.now()
     order.checkout_attempts += 1
     order.checkout_attempt_started_at = now
     # Whole seconds: Stripe takes a Unix timestamp, and the stored value must be the one sent.
@@ -252,6 +245,27 @@ def _fail_order_without_session(order: Order) -> None:
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status == OrderStatus.PENDING and not locked.stripe_checkout_session_id:
             _transition(locked, OrderStatus.FAILED)
+
+
+def fail_sessionless_order(order: Order) -> str:
+    """A pending order that never got a session cannot be paid: fail it, unless an attempt
+    is still in flight (a request is waiting for Stripe right now)."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != OrderStatus.PENDING or locked.stripe_checkout_session_id:
+            return f"no change ({locked.status}, session {locked.stripe_checkout_session_id})"
+        if attempt_in_flight(locked):
+            return "no change (its checkout attempt is in flight)"
+        return _transition(locked, OrderStatus.FAILED)
+
+
+def attempt_in_flight(order: Order) -> bool:
+    """Whether a request may still be waiting for Stripe to create the order's session."""
+    started = order.checkout_attempt_started_at
+    deadline = timedelta(seconds=gateway.operation_deadline_seconds())
+    return bool(
+        started and not order.stripe_checkout_session_id and started > timezone.now() - deadline
+    )
 
 
 def find_order_for_checkout_session(session: dict[str, Any]) -> Order | None:
