@@ -88,9 +88,11 @@ def _checked_event(event: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
 def storable(value: Any) -> Any:
     """`value` (decoded JSON) with every NUL character replaced by U+FFFD.
 
-    JSON allows `\\u0000` in any string (a cardholder's name, metadata), but PostgreSQL's
-    jsonb refuses it, and a row that cannot be written would turn into a 5xx on every
-    retry. Only the stored copy is changed; handlers get the event as Stripe sent it.
+    JSON allows `\\u0000` in any string (a cardholder's name, metadata), but PostgreSQL
+    refuses it in jsonb and text columns, and a row that cannot be written would turn into
+    a 5xx on every retry. Handlers get this same copy, so what they apply is what is
+    stored (and can be applied again from the stored payload). Event ids and types with a
+    NUL are refused before this (`_checked_event`).
     """
     if isinstance(value, str):
         return value.replace("\x00", "\ufffd")
@@ -105,7 +107,9 @@ def receive(payload: bytes, signature_header: str) -> WebhookResult:
     """Verify and process one delivery. Raises `gateway.InvalidSignature` or
     `MalformedEvent` before any write."""
     account, event = gateway.verify_webhook(payload, signature_header)
-    event_id, event_type, data_object = _checked_event(event)
+    event_id, event_type, _ = _checked_event(event)
+    event = storable(event)
+    data_object = event["data"]["object"]
 
     with transaction.atomic():
         try:
@@ -114,7 +118,7 @@ def receive(payload: bytes, signature_header: str) -> WebhookResult:
                     stripe_event_id=event_id,
                     stripe_account=account.label,
                     type=event_type,
-                    payload=storable(event),
+                    payload=event,
                 )
         except IntegrityError:
             logger.info(

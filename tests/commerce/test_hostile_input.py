@@ -278,3 +278,25 @@ def test_nul_characters_in_an_event_are_stored_and_the_order_is_paid(
         "note\ufffdkey": "a\ufffdb",
     }
     assert stored.order_id == order.pk
+
+
+def test_a_nul_in_a_value_the_order_keeps_does_not_block_the_payment(
+    client, stripe_emulator, catalog
+):
+    item = ItemPageFactory(parent=catalog, price_amount=1450)
+    order = Order.objects.get(pk=client.get(f"/v1/buy/{item.pk}/").json()["orderId"])
+    session = {
+        "id": order.stripe_checkout_session_id,
+        "object": "checkout.session",
+        "status": "complete",
+        "payment_status": "paid",
+        "amount_total": order.total_amount,
+        "currency": order.currency.lower(),
+        "payment_intent": "pi_test_nul_email",
+        "customer_details": {"email": "ann\x00@example.com"},
+    }
+    payload = event_payload("evt_nul_email", "checkout.session.completed", session)
+    assert post_event(client, payload).status_code == 200
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert "\x00" not in order.email
