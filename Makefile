@@ -10,12 +10,12 @@ PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test setup install install-dev env chromium lint check clean
+.PHONY: run test setup install install-dev env chromium axe lint check clean
 
 run: setup
 	bin/run-dev
 
-test: install-dev env chromium lint
+test: install-dev env chromium axe lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: install env
@@ -45,6 +45,17 @@ chromium:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
 	fi
 
+# Browser tests check every shopper page with axe-core, from npm at the version
+# package-lock.json pins; installed once (with Debian's nodejs and npm if they are missing).
+axe:
+	@if [ ! -f node_modules/axe-core/axe.min.js ]; then \
+		if ! command -v npm >/dev/null 2>&1; then \
+			echo "Installing Debian's nodejs and npm for axe-core"; \
+			$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; \
+		fi; \
+		npm ci --ignore-scripts --no-audit --no-fund; \
+	fi
+
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -52,4 +63,4 @@ lint:
 	$(BIN)/python manage.py check
 
 clean:
-	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache node_modules

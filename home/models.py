@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.http import HttpRequest
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
+
+from .branding import site_name
 
 
 class HomePage(Page):
@@ -19,9 +22,14 @@ class HomePage(Page):
     hence `max_count`.
     """
 
+    heading = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The page's main heading. Empty: the site's name.",
+    )
     intro = RichTextField(blank=True, help_text="A short welcome shown above the catalogs.")
 
-    content_panels = Page.content_panels + [FieldPanel("intro")]
+    content_panels = Page.content_panels + [FieldPanel("heading"), FieldPanel("intro")]
     search_fields = Page.search_fields + [index.SearchField("intro")]
     max_count = 1
     subpage_types = ["commerce.CatalogPage"]
@@ -30,6 +38,7 @@ class HomePage(Page):
         from commerce.models import CatalogPage, ItemPage
 
         context = super().get_context(request, *args, **kwargs)
+        context["heading"] = self.heading_for(request)
         context["catalogs"] = CatalogPage.objects.live().child_of(self).order_by("path")
         context["featured_items"] = (
             ItemPage.objects.for_listing()
@@ -38,6 +47,11 @@ class HomePage(Page):
             .order_by("-first_published_at")[:8]
         )
         return context
+
+    def heading_for(self, request: HttpRequest | None) -> str:
+        """The editor's heading, else the site's name: the page's title ("Home") names it
+        in the page tree, which is not what a shopper should read first."""
+        return self.heading or site_name(request)
 
     class Meta:
         verbose_name = "home page"

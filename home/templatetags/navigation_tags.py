@@ -7,7 +7,15 @@ from typing import Any
 from django import template
 from wagtail.models import Page, Site
 
+from home.branding import site_name
+
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def current_site_name(context: template.Context) -> str:
+    """The site's name for the header and the window title."""
+    return site_name(context.get("request"))
 
 
 def top_catalogs(request: Any) -> list[Page]:
