@@ -16,7 +16,7 @@ import pytest
 
 from commerce.models import Order, OrderStatus
 from tests.conftest import stripe_client
-from tests.factories import ItemPageFactory
+from tests.factories import ImageFactory, ItemPageFactory
 
 # Transactional, so the live server's threads see the data the test writes.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def item(live_server, stripe_emulator, catalog):
-    return ItemPageFactory(parent=catalog, title="Enamel Mug", price_amount=1450)
+    return ItemPageFactory(
+        parent=catalog, title="Enamel Mug", price_amount=1450, image=ImageFactory()
+    )
 
 
 def visit_item_page(live_server, item) -> str:
