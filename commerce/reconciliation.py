@@ -19,7 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from . import services
+from . import refunds, services
 from .models import Order, OrderStatus, PaymentFlow, Refund, RefundStatus
 from .payments import gateway
 from .payments.accounts import StripeAccount, account_by_label, configured_accounts
@@ -75,7 +75,7 @@ def reconcile(older_than: timedelta = DEFAULT_OLDER_THAN, limit: int = DEFAULT_L
     for refund_id in Refund.objects.filter(status=RefundStatus.DUE).values_list("pk", flat=True)[
         :limit
     ]:
-        sent = services.send_refund(refund_id)
+        sent = refunds.send_refund(refund_id)
         if sent.status == RefundStatus.SENT:
             summary.refunds_sent += 1
         else:

@@ -1,5 +1,5 @@
 """Order state changes: placing an order, starting its payment, marking it paid, failed or
-expired, and refunding a payment taken twice.
+expired (a payment taken twice is handed to `refunds`).
 
 Each change runs in one transaction and locks the order row it changes, because
 webhooks, the success page and the shopper's own retries may touch the same order at
@@ -20,21 +20,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import signals
-from .models import (
-    ItemPage,
-    Order,
-    OrderLine,
-    OrderStatus,
-    PaymentFlow,
-    Refund,
-    RefundReason,
-    RefundStatus,
-)
+from . import refunds, signals
+from .models import ItemPage, Order, OrderLine, OrderStatus, PaymentFlow
 from .payments import gateway
-from .payments.accounts import StripeAccount, account_by_label, account_for_currency
+from .payments.accounts import StripeAccount, account_for_currency
 from .payments.checkout import checkout_session_params
-from .payments.exceptions import NoAccountForCurrency, PaymentError
+from .payments.exceptions import PaymentError
 
 logger = logging.getLogger(__name__)
 
@@ -355,7 +346,7 @@ def _apply_payment(order: Order, session: dict[str, Any], stripe_event_id: str |
     if order.status in PAID_STATUSES:
         if session.get("id") == order.stripe_checkout_session_id:
             return "already paid"
-        return _record_duplicate_payment(order, session, payment_intent_id)
+        return refunds.record_duplicate_payment(order, session, payment_intent_id)
     currency = str(session.get("currency") or "").upper()
     if session.get("amount_total") != order.total_amount or currency != order.currency:
         logger.error(
@@ -379,78 +370,6 @@ def _apply_payment(order: Order, session: dict[str, Any], stripe_event_id: str |
             )
         )
     return outcome
-
-
-def _record_duplicate_payment(
-    order: Order, session: dict[str, Any], payment_intent_id: str | None
-) -> str:
-    """A second payment for an order already paid (two of its sessions both paid): the
-    money goes back. Written as due here, sent after commit (never under the lock)."""
-    amount = session.get("amount_total")
-    if not payment_intent_id or not isinstance(amount, int) or amount <= 0:
-        logger.error(
-            "Order %s: session %s was paid again but names no payment to refund",
-            order.pk,
-            session.get("id"),
-        )
-        return "duplicate payment: nothing to refund"
-    refund, created = Refund.objects.get_or_create(
-        stripe_account=order.stripe_account,
-        stripe_payment_intent_id=payment_intent_id,
-        reason=RefundReason.DUPLICATE_PAYMENT,
-        defaults={
-            "order": order,
-            "amount": amount,
-            "currency": str(session.get("currency") or order.currency).upper(),
-            "stripe_checkout_session_id": session.get("id") or "",
-        },
-    )
-    if not created:
-        return f"duplicate payment: refund already {refund.get_status_display().lower()}"
-    logger.warning(
-        "Order %s was paid twice (session %s): refunding %s",
-        order.pk,
-        session.get("id"),
-        payment_intent_id,
-    )
-    transaction.on_commit(lambda: send_refund(refund.pk), robust=True)
-    return "duplicate payment: refund due"
-
-
-def send_refund(refund_id: int) -> Refund:
-    """Ask Stripe for a due refund and store the answer; a failure leaves it due (with the
-    error) for reconcile_orders to send again. Never called inside a transaction."""
-    refund = Refund.objects.get(pk=refund_id)
-    if refund.status != RefundStatus.DUE:
-        return refund
-    account = account_by_label(refund.stripe_account)
-    try:
-        if account is None:
-            raise NoAccountForCurrency(refund.currency)
-        answer = gateway.create_refund(
-            account,
-            refund.stripe_payment_intent_id,
-            amount=refund.amount,
-            reason="duplicate",
-            metadata={"order_reference": str(refund.order.reference)},
-        )
-    except PaymentError as error:
-        with transaction.atomic():
-            locked = Refund.objects.select_for_update().get(pk=refund_id)
-            locked.attempts += 1
-            locked.last_error = (error.detail or type(error).__name__)[:255]
-            locked.save(update_fields=["attempts", "last_error"])
-        return locked
-    with transaction.atomic():
-        locked = Refund.objects.select_for_update().get(pk=refund_id)
-        locked.attempts += 1
-        locked.status = RefundStatus.SENT
-        locked.stripe_refund_id = answer["id"]
-        locked.last_error = ""
-        locked.sent_at = timezone.now()
-        locked.save()
-    logger.info("Refund %s sent for %s", answer["id"], refund.stripe_payment_intent_id)
-    return locked
 
 
 def _id_of(value: Any) -> str | None:

@@ -230,7 +230,7 @@ def test_a_second_payment_is_recorded_once_as_a_refund_due(
     client, pending_order, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent = []
-    monkeypatch.setattr("commerce.services.send_refund", sent.append)
+    monkeypatch.setattr("commerce.refunds.send_refund", sent.append)
     paid = session_object(pending_order)
     post_event(client, event_payload("evt_1", "checkout.session.completed", paid))
     again = session_object(pending_order, id="cs_test_second", payment_intent="pi_test_second")
