@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from . import services, webhooks
@@ -155,7 +156,9 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"received": True, "id": result.event_id, "duplicate": result.duplicate})
 
 
+@csrf_exempt
 def json_not_found(request: HttpRequest, message: str = "Nothing here.") -> HttpResponse:
     """Any other path under a JSON endpoint's prefix (`/v1/buy/a%2Fb/`, `/v1/buy/`):
-    a JSON 404 for every method, where Wagtail's page tree would answer an HTML page."""
+    a JSON 404 for every method, where Wagtail's page tree would answer an HTML page.
+    CSRF-exempt because it changes nothing, so a PUT without a token gets this 404 too."""
     return json_error(404, message)

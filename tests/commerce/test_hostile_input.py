@@ -144,6 +144,15 @@ def test_unknown_paths_under_json_endpoints_are_json_404s(client, home_page, pat
     assert response.json()["error"]
 
 
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_unknown_paths_under_json_endpoints_need_no_csrf_token_for_their_404(
+    csrf_client, home_page, method
+):
+    response = getattr(csrf_client, method)("/stripe/webhook/..")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
 @pytest.mark.parametrize("debug", [True, False])
 def test_a_post_without_the_trailing_slash_reaches_the_webhook(client, settings, debug, caplog):
     settings.DEBUG = debug
