@@ -202,7 +202,7 @@ def _start_checkout_session(
             idempotency_key=f"order-{order.reference}-checkout-{attempt.number}",
         )
     except PaymentError:
-        _fail_order_without_session(order)
+        _fail_order_without_session(order, attempt)
         raise
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
@@ -228,13 +228,18 @@ def _start_checkout_session(
     return locked
 
 
-def _fail_order_without_session(order: Order) -> None:
+def _fail_order_without_session(order: Order, attempt: CheckoutAttempt) -> None:
     """No session was made, so nobody can pay this order: mark it failed and free its
     place, so the shopper's next try starts cleanly (their session cookie may not even
-    have been set, since error responses do not save sessions)."""
+    have been set, since error responses do not save sessions). Only while the failed
+    attempt is still the order's latest: a newer one speaks for itself."""
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        if locked.status == OrderStatus.PENDING and not locked.stripe_checkout_session_id:
+        if (
+            locked.status == OrderStatus.PENDING
+            and not locked.stripe_checkout_session_id
+            and locked.checkout_attempts == attempt.number
+        ):
             _transition(locked, OrderStatus.FAILED)
 
 

@@ -2,9 +2,11 @@
 
 import re
 import urllib.request
+from datetime import timedelta
 
 import pytest
 import stripe
+from django.utils import timezone
 
 from commerce.models import Order, OrderStatus
 from tests.conftest import stripe_client
@@ -209,3 +211,40 @@ def test_a_database_outage_is_a_json_503_not_an_html_500(client, usd_item, monke
     response = client.get(f"/v1/buy/{usd_item.pk}/")
     assert response.status_code == 503
     assert response.json()["error"].startswith("The store could not handle this request")
+
+
+def lose_the_answer(order, started_at):
+    """As if the worker died after Stripe made the session but before it was written down."""
+    Order.objects.filter(pk=order.pk).update(
+        stripe_checkout_session_id=None, checkout_url="", checkout_attempt_started_at=started_at
+    )
+
+
+def test_a_request_joins_the_attempt_in_flight_and_gets_its_session(
+    client, stripe_emulator, usd_item
+):
+    first = buy(client, usd_item.pk).json()
+    order = Order.objects.get(pk=first["orderId"])
+    lose_the_answer(order, started_at=timezone.now())
+
+    # Same attempt, same idempotency key, same parameters (its expiry was stored with it):
+    # Stripe replays the session it made instead of making another.
+    again = buy(client, usd_item.pk).json()
+    assert again == first
+    order.refresh_from_db()
+    assert order.checkout_attempts == 1
+    sessions = stripe_client(stripe_emulator, "usd").v1.checkout.sessions.list().data
+    assert [session.id for session in sessions] == [first["sessionId"]]
+
+
+def test_an_attempt_whose_worker_died_is_replaced_by_a_new_one(client, stripe_emulator, usd_item):
+    first = buy(client, usd_item.pk).json()
+    order = Order.objects.get(pk=first["orderId"])
+    lose_the_answer(order, started_at=timezone.now() - timedelta(minutes=5))
+
+    again = buy(client, usd_item.pk).json()
+    assert again["orderId"] == first["orderId"]
+    assert again["sessionId"] != first["sessionId"]
+    order.refresh_from_db()
+    assert order.checkout_attempts == 2
+    assert order.stripe_checkout_session_id == again["sessionId"]
