@@ -126,10 +126,12 @@ def test_the_skip_link_is_the_first_stop_and_moves_focus_to_the_content(
 ):
     catalog, _, _ = shop
     axe_page.goto(live_server.url + catalog.url)
+    skip_link = axe_page.locator(".skip-link")
+    assert skip_link.bounding_box()["y"] < 0, "out of sight until the keyboard reaches it"
     axe_page.keyboard.press("Tab")
     focused = axe_page.evaluate("document.activeElement.textContent.trim()")
     assert focused == "Skip to main content"
-    assert axe_page.locator(".skip-link").is_visible()
+    assert skip_link.bounding_box()["y"] >= 0, "in sight once focused"
     axe_page.keyboard.press("Enter")
     assert axe_page.evaluate("document.activeElement.id") == "main"
 
