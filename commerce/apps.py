@@ -9,4 +9,5 @@ class CommerceConfig(AppConfig):
     verbose_name = "Commerce"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        # Importing these registers their system checks.
+        from . import checks, throttling  # noqa: F401

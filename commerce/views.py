@@ -20,6 +20,7 @@ from .payments import gateway
 from .payments.accounts import account_by_label
 from .payments.exceptions import PaymentError
 from .search import clean_query, search_items
+from .throttling import rate_limit, refuse_prefetch
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @json_endpoint
 @allow_methods("GET", "POST")
+@refuse_prefetch
+@rate_limit("buy", "COMMERCE_BUY_RATE")
 def buy(request: HttpRequest, item_id: str) -> HttpResponse:
     """`GET /v1/buy/{id}/`: a Checkout Session for one item, as `{"sessionId", "url"}`.
 

@@ -11,6 +11,15 @@ from home.models import HomePage
 from .factories import CatalogPageFactory, ImageFactory, ItemPageFactory
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache, so no test inherits another's rate-limit counts."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
 @pytest.fixture
 def home_page(db) -> HomePage:
     """The default site's home page.

@@ -6,9 +6,11 @@ win because django-environ only fills in names that are not set yet. Every name
 read here is documented in `envs/.env.dist`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 from .stripe_accounts import collect_stripe_accounts
 
@@ -43,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +59,18 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # django-csp's middleware, plus the Stripe origins and the admin's own policy.
+    "commerce.content_security.ContentSecurityPolicyMiddleware",
+    # django-axes wants to be last.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out login before any password is checked. Its
+# AxesBackend also loads users (ModelBackend's get_user), which tools that take the first
+# backend for logging in, such as Wagtail's test helpers, need.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -173,3 +189,55 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 GUNICORN_TIMEOUT = env.int("GUNICORN_TIMEOUT", default=30)
 # How long a Checkout Session stays open (Stripe allows 30 minutes to 24 hours).
 COMMERCE_CHECKOUT_SESSION_MINUTES = env.int("COMMERCE_CHECKOUT_SESSION_MINUTES", default=60)
+
+# The cache holds the rate limits' counters, so every worker must see the same one: Redis in
+# production (CACHE_URL=redis://host:6379/0). Empty means this process's memory, which is
+# fine for one development server; the check commerce.W101 warns when DEBUG is off.
+CACHE_URL = env.str("CACHE_URL", default="")
+CACHES = {
+    "default": {
+        **(
+            env.cache_url_config(CACHE_URL)
+            if CACHE_URL
+            else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        ),
+        # Keeps this site's keys apart from other sites sharing the same Redis database.
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="store"),
+    }
+}
+# django-ratelimit's own cache checks do not know Django's RedisCache and refuse LocMemCache
+# outright; commerce.W101 says what matters instead (is the cache shared between workers).
+RATELIMIT_USE_CACHE = "default"
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Where the client's address is read for rate limits: REMOTE_ADDR, or the header your proxy
+# sets and clients cannot forge (e.g. HTTP_X_REAL_IP). Empty means REMOTE_ADDR.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+# Requests per client to the buy endpoint ("30/m": 30 a minute; "100/h"; empty: no limit).
+COMMERCE_BUY_RATE = env.str("COMMERCE_BUY_RATE", default="30/m")
+
+# Admin login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
+# user name from one address, that pair is refused, right password included, for
+# AXES_COOLOFF_MINUTES. Locking the pair rather than the user name keeps a guesser elsewhere
+# from locking the real editor out.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# Content-Security-Policy (django-csp) for the storefront: this site's own files only.
+# commerce.content_security adds Stripe's origins (from STRIPE_JS_URL and STRIPE_API_BASE,
+# so the emulator in development) and gives /admin/ the inline scripts Wagtail's admin needs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}

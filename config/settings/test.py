@@ -37,6 +37,13 @@ STRIPE_API_BASE = "http://127.0.0.1:9"
 STRIPE_JS_URL = "http://127.0.0.1:9/clover/stripe.js"
 STRIPE_TIMEOUT_SECONDS = 2.0
 STRIPE_MAX_NETWORK_RETRIES = 1
+# Tests that are not about rate limits buy far more often than a shopper would; the rate-limit
+# tests set their own rates. The cache (this process's memory) is emptied before each test.
+COMMERCE_BUY_RATE = "10000/m"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Django's test client logs in without a request, which django-axes refuses; the login
+# throttling tests switch it on.
+AXES_ENABLED = False
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: the live server's threads (a page and a webhook at
