@@ -1,0 +1,186 @@
+"""What the Docker image gets: the build context `.dockerignore` leaves, computed here with
+Docker's own pattern rules (no Docker engine needed), then run as the image would run it.
+
+Docker's rules (moby/patternmatcher), which differ from `.gitignore`'s: every pattern is
+anchored at the context root (`tests` is only the top-level folder; `**/x` is x anywhere);
+`*` and `?` stay inside one path segment, `**` crosses segments; a pattern that matches a
+folder excludes everything in it; `!` re-includes; the last matching line wins.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.config.test_settings import SAMPLE_PRODUCTION_ENV
+from tests.processes import PROJECT_ROOT, child_environment
+
+
+def pattern_regex(pattern: str) -> re.Pattern[str]:
+    """Docker's translation of one pattern into a regular expression."""
+    out = "^"
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "*":
+            if pattern[i + 1 : i + 2] == "*":
+                i += 1
+                if pattern[i + 1 : i + 2] == "/":
+                    i += 1
+                    out += "(.*/)?"
+                else:
+                    out += ".*"
+            else:
+                out += "[^/]*"
+        elif char == "?":
+            out += "[^/]"
+        elif char == "[":
+            end = pattern.index("]", i)
+            out += pattern[i : end + 1]
+            i = end
+        elif char == "\\" and i + 1 < len(pattern):
+            i += 1
+            out += re.escape(pattern[i])
+        else:
+            out += re.escape(char)
+        i += 1
+    return re.compile(out + "$")
+
+
+class DockerIgnore:
+    def __init__(self, text: str) -> None:
+        self.rules: list[tuple[re.Pattern[str], bool]] = []
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            exclusion = line.startswith("!")
+            pattern = posixpath.normpath(line[1:].strip() if exclusion else line).lstrip("/")
+            self.rules.append((pattern_regex(pattern), exclusion))
+
+    def excludes(self, path: str) -> bool:
+        """Whether the file (or folder) at `path`, relative to the context, is left out."""
+        parts = path.split("/")
+        candidates = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+        excluded = False
+        for regex, exclusion in self.rules:
+            if any(regex.match(candidate) for candidate in candidates):
+                excluded = not exclusion
+        return excluded
+
+    def has_exclusions(self) -> bool:
+        return any(exclusion for _, exclusion in self.rules)
+
+
+def build_context(root: Path) -> list[str]:
+    """Every file `docker build` would send from `root`."""
+    ignore = DockerIgnore((root / ".dockerignore").read_text())
+    files = []
+    for folder, subfolders, names in os.walk(root):
+        relative = Path(folder).relative_to(root).as_posix()
+        prefix = "" if relative == "." else relative + "/"
+        if not ignore.has_exclusions():
+            subfolders[:] = [name for name in subfolders if not ignore.excludes(prefix + name)]
+        files += [prefix + name for name in names if not ignore.excludes(prefix + name)]
+    return sorted(files)
+
+
+@pytest.fixture(scope="module")
+def context() -> list[str]:
+    return build_context(PROJECT_ROOT)
+
+
+def test_dockers_pattern_rules():
+    ignore = DockerIgnore("tests\n**/__pycache__\n*.log\ndocs/*.md\n!docs/keep.md\n/media\n")
+    assert ignore.excludes("tests/test_x.py")
+    assert not ignore.excludes("commerce/tests/test_x.py")  # anchored at the root
+    assert ignore.excludes("commerce/models/__pycache__/pages.cpython-311.pyc")
+    assert ignore.excludes("a.log") and not ignore.excludes("logs/a.log")
+    assert ignore.excludes("docs/readme.md") and not ignore.excludes("docs/keep.md")
+    assert ignore.excludes("media/images/x.png")
+
+
+def test_the_image_gets_neither_the_emulator_nor_the_tests(context):
+    leaked = [path for path in context if path.startswith(("stripe_emulator/", "tests/"))]
+    assert leaked == []
+
+
+def test_the_image_gets_no_local_state_secrets_or_caches(context):
+    for path in context:
+        assert not path.startswith((".git/", ".venv/", "node_modules/", "media/")), path
+        assert path != ".env" and not path.endswith((".sqlite3", ".pyc")), path
+        assert "__pycache__" not in path.split("/"), path
+
+
+def test_the_image_gets_the_application(context):
+    for path in (
+        "manage.py",
+        "requirements.txt",
+        "docker/entrypoint.sh",
+        "docker/gunicorn.conf.py",
+        "config/settings/production.py",
+        "config/wsgi.py",
+        "commerce/models/pages.py",
+        "commerce/templates/commerce/item_page.html",
+        "commerce/static/commerce/buy.js",
+        "home/models.py",
+        "templates/base.html",
+    ):
+        assert path in context, path
+    for package in ("commerce", "config", "home"):
+        tracked = subprocess.run(
+            ["git", "ls-files", package], cwd=PROJECT_ROOT, capture_output=True, text=True
+        ).stdout.split()
+        assert tracked and set(tracked) <= set(context), package
+
+
+IMPORT_EVERYTHING = """
+import importlib, pkgutil, sys
+import django
+django.setup()
+import config.wsgi
+from django.urls import get_resolver
+get_resolver().url_patterns
+for package in ("config", "commerce", "home"):
+    module = importlib.import_module(package)
+    for info in pkgutil.walk_packages(module.__path__, package + "."):
+        importlib.import_module(info.name)
+from django.test import Client
+response = Client().get("/robots.txt", secure=True, HTTP_HOST="shop.example.com")
+assert response.status_code == 200, response.status_code
+loaded = sorted(name for name in sys.modules if name.split(".")[0] in ("stripe_emulator", "tests"))
+print("loaded:", loaded)
+"""
+
+
+def test_the_image_runs_without_them(context, tmp_path):
+    """A copy of exactly the build context imports every module of the app under the
+    production settings, answers a request and passes the deploy checks."""
+    image = tmp_path / "app"
+    for path in context:
+        (image / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PROJECT_ROOT / path, image / path)
+    env = child_environment(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        PYTHONPATH="",
+        **{**SAMPLE_PRODUCTION_ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+    )
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, *args], cwd=image, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    imported = run("-c", IMPORT_EVERYTHING)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.strip().splitlines()[-1] == "loaded: []"
+
+    checked = run("manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
