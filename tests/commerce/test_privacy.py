@@ -148,3 +148,27 @@ def test_hiding_restricted_items_costs_a_fixed_number_of_queries(
             restriction_type=PageViewRestriction.LOGIN,
         )
     assert {url: count(url) for url in before} == before
+
+
+def test_a_group_restriction_opens_to_members_of_the_group_only(
+    client, shop, django_user_model, stripe_emulator
+):
+    from django.contrib.auth.models import Group
+
+    buyers = Group.objects.create(name="Trade buyers")
+    trade = CatalogPageFactory(parent=shop["home"], title="Trade Shelf")
+    lantern = ItemPageFactory(parent=trade, title="Trade Lantern")
+    restriction = PageViewRestriction.objects.create(
+        page=trade, restriction_type=PageViewRestriction.GROUPS
+    )
+    restriction.groups.add(buyers)
+
+    client.force_login(django_user_model.objects.create_user("outsider", password="x"))
+    assert lantern.pk not in listed_ids(client.get("/v2/item/list/"))
+    assert client.get(f"/v1/buy/{lantern.pk}/").status_code == 404
+
+    member = django_user_model.objects.create_user("member", password="x")
+    member.groups.add(buyers)
+    client.force_login(member)
+    assert lantern.pk in listed_ids(client.get("/v2/item/list/"))
+    assert client.get(f"/v1/buy/{lantern.pk}/").status_code == 200
