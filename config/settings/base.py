@@ -155,6 +155,9 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         # Page actions are kept in the admin's own history; the console need not repeat them.
         "wagtail": {"level": "WARNING"},
+        # django-axes announces itself at every start; its login failures and lockouts
+        # (other loggers of axes) still reach the log.
+        "axes.apps": {"level": "WARNING"},
     },
 }
 
