@@ -61,6 +61,18 @@ def test_search_matches_other_forms_of_a_word(
     assert found_ids(client.get("/search/", {"query": typed})) == [found.pk]
 
 
+@pytest.mark.parametrize(
+    ("typed", "titled"),
+    [("hoping", "Hope chest"), ("happy", "Happiness jar"), ("candles", "Beeswax candle")],
+)
+def test_search_finds_forms_whose_stem_changes_the_last_letter(
+    client, unstemmed_database_default, catalog, typed, titled
+):
+    found = ItemPageFactory(parent=catalog, title=titled)
+    ItemPageFactory(parent=catalog, title="Hopper, happening, candor")
+    assert found_ids(client.get("/search/", {"query": typed})) == [found.pk]
+
+
 def test_search_stems_every_word_of_the_query(client, unstemmed_database_default, catalog):
     boxes = ItemPageFactory(parent=catalog, title="Cedar boxes", description="<p>Hand painted</p>")
     ItemPageFactory(parent=catalog, title="Cedar box", description="<p>Plain</p>")
