@@ -52,7 +52,7 @@ def test_a_real_click_after_a_refused_prefetch_buys(client, buy_url, stripe_emul
 def test_over_the_limit_a_client_gets_429_with_retry_after(
     client, buy_url, stripe_emulator, settings
 ):
-    settings.COMMERCE_BUY_RATE = "3/m"
+    settings.COMMERCE_BUY_RATE = "3/d"  # a day-long window: the count cannot roll over mid-test
     for _ in range(3):
         assert client.get(buy_url).status_code == 200
     orders = Order.objects.count()
@@ -61,7 +61,7 @@ def test_over_the_limit_a_client_gets_429_with_retry_after(
     assert response.status_code == 429
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"error": "Too many requests. Please wait a moment and try again."}
-    assert 1 <= int(response["Retry-After"]) <= 60
+    assert 1 <= int(response["Retry-After"]) <= 24 * 60 * 60
     assert client.post(buy_url).status_code == 429
     assert Order.objects.count() == orders
 
@@ -70,7 +70,7 @@ def test_over_the_limit_a_client_gets_429_with_retry_after(
 
 
 def test_the_rate_is_read_on_every_request(client, buy_url, settings):
-    settings.COMMERCE_BUY_RATE = "1/m"
+    settings.COMMERCE_BUY_RATE = "1/d"
     client.get("/v1/buy/999999/")
     assert client.get("/v1/buy/999999/").status_code == 429
     settings.COMMERCE_BUY_RATE = ""
@@ -78,7 +78,7 @@ def test_the_rate_is_read_on_every_request(client, buy_url, settings):
 
 
 def test_the_webhook_is_never_rate_limited(client, settings):
-    settings.COMMERCE_BUY_RATE = "1/m"
+    settings.COMMERCE_BUY_RATE = "1/d"
     client.get("/v1/buy/999999/")
     assert client.get("/v1/buy/999999/").status_code == 429
     payload = json.dumps({"id": "evt_unknown", "type": "ping", "data": {"object": {}}}).encode()
@@ -93,7 +93,7 @@ def test_the_webhook_is_never_rate_limited(client, settings):
 
 
 def test_a_broken_cache_lets_buyers_through(client, settings, caplog):
-    settings.COMMERCE_BUY_RATE = "1/m"
+    settings.COMMERCE_BUY_RATE = "1/d"
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
