@@ -48,6 +48,7 @@ def production_env(tmp_path):
         PORT=str(free_port()),
         PYTHON=sys.executable,
         WEB_CONCURRENCY="1",
+        SITE_NAME="Entrypoint Test Shop",
     )
 
 
@@ -77,7 +78,8 @@ def test_entrypoint_migrates_serves_and_stops(production_env):
             except (ConnectionError, urllib.error.URLError, TimeoutError):
                 time.sleep(0.3)
         assert status == 200, "the home page never answered"
-        assert "<h1>Home</h1>" in html
+        # The home heading defaults to the site's name when editors leave it empty.
+        assert "<h1>Entrypoint Test Shop</h1>" in html
 
         stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]+\.css)"', html)
         assert stylesheet, "static files should carry WhiteNoise's hashed names"
