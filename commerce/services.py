@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import refunds, signals
-from .models import ItemPage, Order, OrderLine, OrderStatus, PaymentFlow
+from .models import ItemPage, Order, OrderLine, OrderStatus, PaymentFlow, Refund
 from .payments import gateway
 from .payments.accounts import StripeAccount, account_for_currency
 from .payments.checkout import checkout_session_params
@@ -276,6 +276,23 @@ def find_order_for_checkout_session(session: dict[str, Any]) -> Order | None:
         return order
     reference = _order_reference(session)
     return Order.objects.filter(reference=reference).first() if reference else None
+
+
+def find_order_for_returning_shopper(session_id: str) -> tuple[Order | None, Refund | None]:
+    """The order a shopper coming back from Checkout paid, and the refund of their
+    payment if it was a second one.
+
+    A session that is not (or no longer) the order's own, paid after the order already
+    was, is known only through the refund it caused; its shopper still deserves the
+    order's page and the news that the money went back, not a 404.
+    """
+    order = Order.objects.filter(stripe_checkout_session_id=session_id).first()
+    if order is not None:
+        return order, None
+    refund = (
+        Refund.objects.select_related("order").filter(stripe_checkout_session_id=session_id).first()
+    )
+    return (refund.order, refund) if refund is not None else (None, None)
 
 
 def _order_reference(session: dict[str, Any]) -> uuid.UUID | None:

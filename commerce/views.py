@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from . import services, webhooks
 from .http import allow_methods, json_endpoint, json_error, shopper_key
 from .identifiers import is_stripe_id, parse_page_id
-from .models import ItemPage, Order, OrderStatus
+from .models import ItemPage, OrderStatus
 from .models.pages import LISTING_IMAGE_SPEC, paginate
 from .payments import gateway
 from .payments.accounts import account_by_label
@@ -121,16 +121,16 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
     """Where Stripe Checkout returns the shopper. Asks Stripe, then says honestly whether
     the order is paid (the webhook may not have arrived yet)."""
     session_id = request.GET.get("session_id", "")
-    order = (
-        Order.objects.filter(stripe_checkout_session_id=session_id).first()
+    order, refund = (
+        services.find_order_for_returning_shopper(session_id)
         if is_stripe_id(session_id, "cs_")
-        else None
+        else (None, None)
     )
     if order is None:
         raise Http404("Unknown checkout session.")
     confirmation_failed = False
     account = account_by_label(order.stripe_account)
-    if account is not None and order.status != OrderStatus.PAID:
+    if account is not None and order.status != OrderStatus.PAID and refund is None:
         try:
             session = gateway.retrieve_checkout_session(account, session_id)
             refreshed, _ = services.apply_checkout_session(account.label, session)
@@ -140,7 +140,12 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "commerce/checkout_success.html",
-        {"order": order, "lines": order.lines.all(), "confirmation_failed": confirmation_failed},
+        {
+            "order": order,
+            "lines": order.lines.all(),
+            "confirmation_failed": confirmation_failed,
+            "refund": refund,
+        },
     )
 
 

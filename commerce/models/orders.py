@@ -221,11 +221,16 @@ class Refund(models.Model):
         ]
 
     def __str__(self) -> str:
-        amount = money.format_amount(self.amount, self.currency)
-        what = f"{self.get_reason_display()} {self.stripe_payment_intent_id}: {amount}"
+        what = (
+            f"{self.get_reason_display()} {self.stripe_payment_intent_id}: {self.formatted_amount}"
+        )
         if self.status == RefundStatus.SENT:
             return f"{what} refunded ({self.stripe_refund_id})"
         return f"{what} refund due (attempts: {self.attempts})"
+
+    @property
+    def formatted_amount(self) -> str:
+        return money.format_amount(self.amount, self.currency)
 
 
 class PaymentEvent(models.Model):

@@ -91,6 +91,15 @@ def test_a_second_paid_session_of_a_paid_order_is_refunded(
     assert at_stripe.reason == "duplicate"
     assert at_stripe.metadata["order_reference"] == str(order.reference)
 
+    # The shopper of the second payment comes back to the order's page, told the money
+    # went back, rather than to a 404 for a session the order no longer names.
+    returned = Client().get(f"/checkout/success/?session_id={second.id}")
+    assert returned.status_code == 200
+    returned_html = returned.content.decode()
+    assert "This payment was returned" in returned_html
+    assert "$14.50 has been refunded" in returned_html
+    assert f'data-order-id="{order.pk}"' in returned_html
+
     admin = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw")
     browser = Client()
     browser.force_login(admin)
