@@ -12,9 +12,11 @@ import json
 from typing import Any
 
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from wagtail.snippets.views.snippets import InspectView
+from wagtail.admin.ui.tables import BulkActionsCheckboxColumn
+from wagtail.snippets.views.snippets import IndexView, InspectView
 
 from . import money
 
@@ -36,6 +38,19 @@ def is_money_field(field: models.Field | None) -> bool:
     return field.name in ORDER_MONEY_LABELS or (
         isinstance(field, models.BigIntegerField) and "amount" in field.name
     )
+
+
+class ReadOnlyIndexView(IndexView):
+    """A listing without the bulk-action checkboxes: nothing here may be deleted in bulk
+    (or at all), so offering a Delete button that can only be refused would mislead."""
+
+    @cached_property
+    def columns(self) -> list[Any]:
+        return [
+            column
+            for column in super().columns
+            if not isinstance(column, BulkActionsCheckboxColumn)
+        ]
 
 
 class OrderInspectView(InspectView):

@@ -14,8 +14,10 @@ from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.models import get_snippet_models, register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .admin_views import OrderInspectView, PaymentEventInspectView
+from .admin_views import OrderInspectView, PaymentEventInspectView, ReadOnlyIndexView
 from .models import Order, PaymentEvent
+
+READ_ONLY_INDEX_TEMPLATE = "commerce/admin/read_only_index.html"
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
@@ -63,6 +65,8 @@ class OrderViewSet(SnippetViewSet):
     search_fields = ["stripe_checkout_session_id", "stripe_payment_intent_id", "email"]
     inspect_view_enabled = True
     inspect_view_class = OrderInspectView
+    index_view_class = ReadOnlyIndexView
+    index_template_name = READ_ONLY_INDEX_TEMPLATE
     inspect_view_fields = [
         "status",
         "items_summary",
@@ -92,6 +96,8 @@ class PaymentEventViewSet(SnippetViewSet):
     list_filter = ["type", "stripe_account"]
     inspect_view_enabled = True
     inspect_view_class = PaymentEventInspectView
+    index_view_class = ReadOnlyIndexView
+    index_template_name = READ_ONLY_INDEX_TEMPLATE
     copy_view_enabled = False
 
 

@@ -84,3 +84,14 @@ def test_nobody_bulk_deletes_orders_or_events(admin_client, orders, events, mode
     assert_refused(admin_client.get(url), objects)
     assert_refused(admin_client.post(url), objects)
     assert Order.objects.count() == 2 and PaymentEvent.objects.count() == 2
+
+
+@pytest.mark.parametrize("model_name", ["order", "paymentevent"])
+def test_read_only_listings_offer_no_bulk_actions(admin_client, events, model_name):
+    """A Delete button that can only be refused would mislead: the listings have none."""
+    response = admin_client.get(f"/admin/snippets/commerce/{model_name}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-bulk-action-checkbox' not in html
+    assert f"/admin/bulk/commerce/{model_name}/delete/" not in html
+    assert "bulk-actions-footer" not in html
