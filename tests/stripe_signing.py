@@ -28,3 +28,22 @@ def event_payload(event_id: str, event_type: str, data_object: dict[str, Any]) -
             "data": {"object": data_object},
         }
     ).encode()
+
+
+def paid_checkout_session(order: Any, **overrides: Any) -> dict[str, Any]:
+    """The Checkout Session Stripe reports once `order`'s current session is paid; fields
+    given as `overrides` replace (or add to) it."""
+    session = {
+        "id": order.stripe_checkout_session_id,
+        "object": "checkout.session",
+        "status": "complete",
+        "payment_status": "paid",
+        "amount_total": order.total_amount,
+        "currency": order.currency.lower(),
+        "client_reference_id": str(order.reference),
+        "metadata": {"order_reference": str(order.reference)},
+        "payment_intent": "pi_test_123",
+        "customer_details": {"email": "shopper@example.com"},
+    }
+    session.update(overrides)
+    return session

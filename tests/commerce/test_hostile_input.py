@@ -10,7 +10,7 @@ from django.test import Client
 
 from commerce.models import Order, OrderStatus, PaymentEvent
 from tests.factories import ItemPageFactory
-from tests.stripe_signing import event_payload, signature_header
+from tests.stripe_signing import event_payload, paid_checkout_session, signature_header
 
 pytestmark = pytest.mark.django_db
 
@@ -272,18 +272,12 @@ def test_nul_characters_in_an_event_are_stored_and_the_order_is_paid(
 ):
     item = ItemPageFactory(parent=catalog, price_amount=1450)
     order = Order.objects.get(pk=client.get(f"/v1/buy/{item.pk}/").json()["orderId"])
-    session = {
-        "id": order.stripe_checkout_session_id,
-        "object": "checkout.session",
-        "status": "complete",
-        "payment_status": "paid",
-        "amount_total": order.total_amount,
-        "currency": order.currency.lower(),
-        "client_reference_id": str(order.pk),
-        "metadata": {"order_id": str(order.pk), "note\x00key": "a\x00b"},
-        "payment_intent": "pi_test_nul",
-        "customer_details": {"email": "shopper@example.com", "name": "Ann\x00 Lee"},
-    }
+    session = paid_checkout_session(
+        order,
+        metadata={"order_reference": str(order.reference), "note\x00key": "a\x00b"},
+        payment_intent="pi_test_nul",
+        customer_details={"email": "shopper@example.com", "name": "Ann\x00 Lee"},
+    )
     payload = event_payload("evt_nul", "checkout.session.completed", session)
     assert b"\\u0000" in payload
 
@@ -295,7 +289,7 @@ def test_nul_characters_in_an_event_are_stored_and_the_order_is_paid(
     details = stored.payload["data"]["object"]["customer_details"]
     assert details["name"] == "Ann\ufffd Lee"
     assert stored.payload["data"]["object"]["metadata"] == {
-        "order_id": str(order.pk),
+        "order_reference": str(order.reference),
         "note\ufffdkey": "a\ufffdb",
     }
     assert stored.order_id == order.pk
@@ -306,16 +300,9 @@ def test_a_nul_in_a_value_the_order_keeps_does_not_block_the_payment(
 ):
     item = ItemPageFactory(parent=catalog, price_amount=1450)
     order = Order.objects.get(pk=client.get(f"/v1/buy/{item.pk}/").json()["orderId"])
-    session = {
-        "id": order.stripe_checkout_session_id,
-        "object": "checkout.session",
-        "status": "complete",
-        "payment_status": "paid",
-        "amount_total": order.total_amount,
-        "currency": order.currency.lower(),
-        "payment_intent": "pi_test_nul_email",
-        "customer_details": {"email": "ann\x00@example.com"},
-    }
+    session = paid_checkout_session(
+        order, payment_intent="pi_test_nul_email", customer_details={"email": "ann\x00@example.com"}
+    )
     payload = event_payload("evt_nul_email", "checkout.session.completed", session)
     assert post_event(client, payload).status_code == 200
     order.refresh_from_db()

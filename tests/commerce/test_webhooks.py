@@ -9,7 +9,7 @@ from commerce import webhooks
 from commerce.models import Order, OrderStatus, PaymentEvent
 from commerce.signals import order_paid
 from tests.factories import ItemPageFactory
-from tests.stripe_signing import event_payload, signature_header
+from tests.stripe_signing import event_payload, paid_checkout_session, signature_header
 
 pytestmark = pytest.mark.django_db
 
@@ -22,23 +22,6 @@ def pending_order(client, stripe_emulator, catalog):
     item = ItemPageFactory(parent=catalog, title="Mug", price_amount=1450)
     body = client.get(f"/v1/buy/{item.pk}/").json()
     return Order.objects.get(pk=body["orderId"])
-
-
-def session_object(order, **overrides):
-    session = {
-        "id": order.stripe_checkout_session_id,
-        "object": "checkout.session",
-        "status": "complete",
-        "payment_status": "paid",
-        "amount_total": order.total_amount,
-        "currency": order.currency.lower(),
-        "client_reference_id": str(order.reference),
-        "metadata": {"order_reference": str(order.reference)},
-        "payment_intent": "pi_test_123",
-        "customer_details": {"email": "shopper@example.com"},
-    }
-    session.update(overrides)
-    return session
 
 
 def post_event(client, payload, secret=USD_SECRET, timestamp=None, header=None):
@@ -56,7 +39,9 @@ def test_completed_session_marks_the_order_paid_once(
 ):
     received = []
     order_paid.connect(lambda **kwargs: received.append(kwargs), weak=False, dispatch_uid="t")
-    payload = event_payload("evt_1", "checkout.session.completed", session_object(pending_order))
+    payload = event_payload(
+        "evt_1", "checkout.session.completed", paid_checkout_session(pending_order)
+    )
     try:
         with django_capture_on_commit_callbacks(execute=True):
             first = post_event(client, payload)
@@ -85,7 +70,9 @@ def test_completed_session_marks_the_order_paid_once(
     ["", "t=1,v1=deadbeef", "garbage", "v1=" + "0" * 64],
 )
 def test_missing_or_invalid_signatures_are_refused_before_any_write(client, pending_order, header):
-    payload = event_payload("evt_bad", "checkout.session.completed", session_object(pending_order))
+    payload = event_payload(
+        "evt_bad", "checkout.session.completed", paid_checkout_session(pending_order)
+    )
     response = post_event(client, payload, header=header)
     assert response.status_code == 400
     assert "signature" in response.json()["error"].lower()
@@ -95,14 +82,18 @@ def test_missing_or_invalid_signatures_are_refused_before_any_write(client, pend
 
 
 def test_a_tampered_payload_is_refused(client, pending_order):
-    payload = event_payload("evt_t", "checkout.session.completed", session_object(pending_order))
+    payload = event_payload(
+        "evt_t", "checkout.session.completed", paid_checkout_session(pending_order)
+    )
     header = signature_header(payload, USD_SECRET)
     tampered = payload.replace(b'"amount_total": 1450', b'"amount_total": 1')
     assert post_event(client, tampered, header=header).status_code == 400
 
 
 def test_stale_signatures_are_refused(client, pending_order):
-    payload = event_payload("evt_old", "checkout.session.completed", session_object(pending_order))
+    payload = event_payload(
+        "evt_old", "checkout.session.completed", paid_checkout_session(pending_order)
+    )
     response = post_event(client, payload, timestamp=int(time.time()) - 301)
     assert response.status_code == 400
     assert not PaymentEvent.objects.exists()
@@ -110,7 +101,9 @@ def test_stale_signatures_are_refused(client, pending_order):
 
 def test_one_accounts_secret_cannot_vouch_for_another_accounts_order(client, pending_order):
     assert pending_order.stripe_account == "default"
-    payload = event_payload("evt_x", "checkout.session.completed", session_object(pending_order))
+    payload = event_payload(
+        "evt_x", "checkout.session.completed", paid_checkout_session(pending_order)
+    )
     response = post_event(client, payload, secret=EUR_SECRET)
     assert response.status_code == 200
     assert PaymentEvent.objects.get().outcome == "account mismatch"
@@ -119,7 +112,7 @@ def test_one_accounts_secret_cannot_vouch_for_another_accounts_order(client, pen
 
 
 def test_an_amount_that_differs_from_the_order_does_not_mark_it_paid(client, pending_order):
-    session = session_object(pending_order, amount_total=1)
+    session = paid_checkout_session(pending_order, amount_total=1)
     post_event(client, event_payload("evt_a", "checkout.session.completed", session))
     pending_order.refresh_from_db()
     assert pending_order.status == OrderStatus.PENDING
@@ -127,14 +120,15 @@ def test_an_amount_that_differs_from_the_order_does_not_mark_it_paid(client, pen
 
 
 def test_expired_session_expires_the_order_but_never_a_paid_one(client, pending_order):
-    expired = session_object(pending_order, status="expired", payment_status="unpaid")
+    expired = paid_checkout_session(pending_order, status="expired", payment_status="unpaid")
     post_event(client, event_payload("evt_e1", "checkout.session.expired", expired))
     pending_order.refresh_from_db()
     assert pending_order.status == OrderStatus.EXPIRED
 
     # Out of order: the payment completes after all; paid wins, and a late expiry is ignored.
     post_event(
-        client, event_payload("evt_p", "checkout.session.completed", session_object(pending_order))
+        client,
+        event_payload("evt_p", "checkout.session.completed", paid_checkout_session(pending_order)),
     )
     post_event(client, event_payload("evt_e2", "checkout.session.expired", expired))
     pending_order.refresh_from_db()
@@ -143,7 +137,7 @@ def test_expired_session_expires_the_order_but_never_a_paid_one(client, pending_
 
 def test_an_expired_order_frees_the_shopper_for_a_new_session(client, pending_order):
     item_id = pending_order.lines.get().item_id
-    expired = session_object(pending_order, status="expired", payment_status="unpaid")
+    expired = paid_checkout_session(pending_order, status="expired", payment_status="unpaid")
     post_event(client, event_payload("evt_e", "checkout.session.expired", expired))
     again = client.get(f"/v1/buy/{item_id}/").json()
     assert again["orderId"] != pending_order.pk
@@ -175,7 +169,9 @@ def test_a_failure_while_applying_answers_503_and_stores_nothing(
         raise RuntimeError("bug")
 
     monkeypatch.setitem(webhooks.HANDLERS, "checkout.session.completed", broken)
-    payload = event_payload("evt_f", "checkout.session.completed", session_object(pending_order))
+    payload = event_payload(
+        "evt_f", "checkout.session.completed", paid_checkout_session(pending_order)
+    )
     response = post_event(client, payload)
     assert response.status_code == 503
     assert not PaymentEvent.objects.exists()  # Stripe's retry will apply it cleanly
@@ -183,7 +179,7 @@ def test_a_failure_while_applying_answers_503_and_stores_nothing(
 
 def test_a_failed_delayed_payment_fails_the_order_and_frees_the_shopper(client, pending_order):
     # Stripe's session still says "complete"; only the event type tells the payment failed.
-    session = session_object(pending_order, payment_status="unpaid", payment_intent=None)
+    session = paid_checkout_session(pending_order, payment_status="unpaid", payment_intent=None)
     payload = event_payload("evt_af", "checkout.session.async_payment_failed", session)
     assert post_event(client, payload).status_code == 200
 
@@ -198,7 +194,7 @@ def test_a_failed_delayed_payment_fails_the_order_and_frees_the_shopper(client, 
 
 
 def test_a_failed_delayed_payment_of_another_session_changes_nothing(client, pending_order):
-    session = session_object(pending_order, id="cs_test_other", payment_status="unpaid")
+    session = paid_checkout_session(pending_order, id="cs_test_other", payment_status="unpaid")
     post_event(client, event_payload("evt_af2", "checkout.session.async_payment_failed", session))
     pending_order.refresh_from_db()
     assert pending_order.status == OrderStatus.PENDING
@@ -207,7 +203,7 @@ def test_a_failed_delayed_payment_of_another_session_changes_nothing(client, pen
 
 def test_orders_are_known_to_stripe_by_reference_never_by_pk(client, pending_order):
     # A session of another database's order 1, 2, ...: its pk means nothing here.
-    by_pk = session_object(
+    by_pk = paid_checkout_session(
         pending_order,
         id="cs_test_elsewhere",
         client_reference_id=str(pending_order.pk),
@@ -219,7 +215,9 @@ def test_orders_are_known_to_stripe_by_reference_never_by_pk(client, pending_ord
     assert pending_order.status == OrderStatus.PENDING
 
     # A session the order lost track of (say, a timed-out attempt) is found by reference.
-    by_reference = session_object(pending_order, id="cs_test_lost_attempt", client_reference_id="")
+    by_reference = paid_checkout_session(
+        pending_order, id="cs_test_lost_attempt", client_reference_id=""
+    )
     post_event(client, event_payload("evt_ref", "checkout.session.completed", by_reference))
     pending_order.refresh_from_db()
     assert pending_order.status == OrderStatus.PAID
@@ -231,9 +229,11 @@ def test_a_second_payment_is_recorded_once_as_a_refund_due(
 ):
     sent = []
     monkeypatch.setattr("commerce.refunds.send_refund", sent.append)
-    paid = session_object(pending_order)
+    paid = paid_checkout_session(pending_order)
     post_event(client, event_payload("evt_1", "checkout.session.completed", paid))
-    again = session_object(pending_order, id="cs_test_second", payment_intent="pi_test_second")
+    again = paid_checkout_session(
+        pending_order, id="cs_test_second", payment_intent="pi_test_second"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         post_event(client, event_payload("evt_2", "checkout.session.completed", again))
     with django_capture_on_commit_callbacks(execute=True):
