@@ -92,6 +92,6 @@ def test_read_only_listings_offer_no_bulk_actions(admin_client, events, model_na
     response = admin_client.get(f"/admin/snippets/commerce/{model_name}/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'data-bulk-action-checkbox' not in html
+    assert "data-bulk-action-checkbox" not in html
     assert f"/admin/bulk/commerce/{model_name}/delete/" not in html
     assert "bulk-actions-footer" not in html
