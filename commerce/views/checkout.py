@@ -1,60 +1,25 @@
-"""The commerce app's HTTP surface. Views stay thin: parse, call one function, respond."""
+"""Buying now through Stripe Checkout, and the page Checkout sends the shopper back to."""
 
 from __future__ import annotations
 
 import logging
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from . import services, webhooks
-from .http import allow_methods, json_endpoint, json_error, shopper_key
-from .identifiers import is_stripe_id, parse_page_id
-from .models import ItemPage, OrderStatus
-from .models.pages import LISTING_IMAGE_SPEC, paginate
-from .payments import gateway
-from .payments.accounts import account_by_label
-from .payments.exceptions import PaymentError
-from .search import clean_query, search_items
-from .throttling import rate_limit, refuse_prefetch
+from .. import services
+from ..http import allow_methods, json_endpoint, json_error, shopper_key
+from ..identifiers import is_stripe_id, parse_page_id
+from ..models import ItemPage, OrderStatus
+from ..models.pages import LISTING_IMAGE_SPEC
+from ..payments import gateway
+from ..payments.accounts import account_by_label
+from ..payments.exceptions import PaymentError
+from ..throttling import rate_limit, refuse_prefetch
 
 logger = logging.getLogger(__name__)
-
-
-@require_GET
-def item_detail(request: HttpRequest, item_id: str) -> HttpResponse:
-    """`GET /v1/item/{id}/`: the assignment's item URL, sent to the item's page in the tree.
-
-    Redirecting (rather than rendering a copy) keeps one canonical URL per item, so
-    previews, caching and search engines see a single page.
-    """
-    page_id = parse_page_id(item_id)
-    if page_id is None:
-        raise Http404("No item with this id.")
-    item = get_object_or_404(ItemPage.objects.live().visible_to(request), pk=page_id)
-    url = item.get_url(request)
-    if not url:
-        raise Http404("This item is not part of a site.")
-    return HttpResponseRedirect(url)
-
-
-@require_GET
-def item_list(request: HttpRequest) -> HttpResponse:
-    """`GET /v2/item/list/`: every live item of every catalog, paginated."""
-    items = paginate(request, ItemPage.objects.for_listing().visible_to(request))
-    return TemplateResponse(request, "commerce/item_list.html", {"items": items})
-
-
-@require_GET
-def search(request: HttpRequest) -> HttpResponse:
-    """`GET /search/?query=`: items matching the shopper's words."""
-    query = clean_query(request.GET.get("query", ""))
-    items = paginate(request, search_items(query, request)) if query else None
-    return TemplateResponse(request, "commerce/search.html", {"query": query, "items": items})
 
 
 @json_endpoint
@@ -147,26 +112,3 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
             "refund": refund,
         },
     )
-
-
-@json_endpoint
-@allow_methods("POST", csrf_protected=False)
-def stripe_webhook(request: HttpRequest) -> HttpResponse:
-    """`POST /stripe/webhook/`: Stripe's events, for every configured account."""
-    # Anything unexpected becomes a 503 (json_endpoint): Stripe then delivers the event
-    # again later, and nothing of it was committed.
-    try:
-        result = webhooks.receive(request.body, request.headers.get("Stripe-Signature", ""))
-    except gateway.InvalidSignature as error:
-        return json_error(400, f"Invalid webhook signature: {error}")
-    except webhooks.MalformedEvent as error:
-        return json_error(400, f"Not a Stripe event: {error}")
-    return JsonResponse({"received": True, "id": result.event_id, "duplicate": result.duplicate})
-
-
-@csrf_exempt
-def json_not_found(request: HttpRequest, message: str = "Nothing here.") -> HttpResponse:
-    """Any other path under a JSON endpoint's prefix (`/v1/buy/a%2Fb/`, `/v1/buy/`):
-    a JSON 404 for every method, where Wagtail's page tree would answer an HTML page.
-    CSRF-exempt because it changes nothing, so a PUT without a token gets this 404 too."""
-    return json_error(404, message)
