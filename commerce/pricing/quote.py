@@ -1,0 +1,209 @@
+"""Quotes: what a basket costs, line by line, with its discount and taxes.
+
+Stripe Checkout's arithmetic, step by step (the order of the steps matters):
+
+1. a line's amount is `unit_amount * quantity` (inclusive taxes are part of it);
+2. the discount is taken from the subtotal: `percent_off` of it rounded half up, or
+   `amount_off` (never more than the subtotal);
+3. the discount is spread over the lines in proportion to their amounts; the minor units
+   left over by rounding down go to the lines with the largest fractions (earlier lines
+   first on ties), so the shares add up to the discount exactly;
+4. each tax is computed per line on the discounted line amount, rounded half up:
+   exclusive taxes are `rate`% of it and are added on top; inclusive taxes are the part
+   of it that is tax, `amount * rate / (100 + sum of the line's inclusive rates)`, and
+   are not added;
+5. the total is subtotal - discount + exclusive taxes.
+
+Amounts are integers of the currency's minor units throughout; `Decimal` appears only
+inside a rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+HUNDRED = Decimal(100)
+
+
+class PricingError(ValueError):
+    """Terms the pipeline cannot price (a programming or configuration mistake)."""
+
+
+class DiscountRefused(Exception):
+    """A discount code a shopper cannot use; the message says why, in their words."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One basket line as priced: the item, its unit price in minor units, how many."""
+
+    item_id: int
+    title: str
+    unit_amount: int
+    quantity: int
+    sku: str = ""
+
+
+@dataclass(frozen=True)
+class DiscountTerms:
+    """A discount as it applies to one quote: exactly one of `percent_off` (a percentage,
+    e.g. Decimal("10")) or `amount_off` (minor units of `currency`)."""
+
+    name: str
+    code: str
+    percent_off: Decimal | None
+    amount_off: int | None
+    currency: str | None
+    discount_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TaxTerms:
+    """A tax rate: `rate` is a percentage (Decimal("8.875")); inclusive taxes are already
+    part of the prices, exclusive ones are added on top."""
+
+    name: str
+    rate: Decimal
+    inclusive: bool
+    tax_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LineTax:
+    tax: TaxTerms
+    amount: int
+
+
+@dataclass(frozen=True)
+class QuotedLine:
+    line: LineInput
+    amount: int
+    discount: int
+    taxes: tuple[LineTax, ...]
+
+    @property
+    def tax(self) -> int:
+        return sum(line_tax.amount for line_tax in self.taxes)
+
+    @property
+    def total(self) -> int:
+        """What this line adds to the amount due: discounted, plus exclusive taxes."""
+        added = sum(line_tax.amount for line_tax in self.taxes if not line_tax.tax.inclusive)
+        return self.amount - self.discount + added
+
+
+@dataclass(frozen=True)
+class TaxTotal:
+    tax: TaxTerms
+    amount: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    """An immutable price of a basket; every amount in minor units of `currency`."""
+
+    currency: str
+    lines: tuple[QuotedLine, ...]
+    discount_terms: DiscountTerms | None
+    subtotal: int
+    discount: int
+    taxes: tuple[TaxTotal, ...]
+    tax: int
+    total: int
+    count: int
+
+
+def round_half_up(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def spread(amount: int, weights: Sequence[int]) -> list[int]:
+    """Split `amount` over `weights` proportionally; the parts add up to `amount`.
+
+    Largest remainder: every part is rounded down, then the minor units left over go to
+    the parts with the largest fractions, earlier parts first on ties (Stripe's rule).
+    """
+    total = sum(weights)
+    if total == 0 or amount == 0:
+        return [0 for _ in weights]
+    exact = [Decimal(amount) * weight / total for weight in weights]
+    parts = [int(share.to_integral_value(rounding=ROUND_FLOOR)) for share in exact]
+    leftover = amount - sum(parts)
+    order = sorted(range(len(exact)), key=lambda index: (parts[index] - exact[index], index))
+    for index in order[:leftover]:
+        parts[index] += 1
+    return parts
+
+
+def discount_amount(subtotal: int, discount: DiscountTerms | None, currency: str) -> int:
+    """The whole discount, never more than the subtotal."""
+    if discount is None:
+        return 0
+    if discount.percent_off is not None:
+        return min(subtotal, round_half_up(Decimal(subtotal) * discount.percent_off / HUNDRED))
+    if (discount.currency or "").upper() != currency.upper():
+        raise PricingError(
+            f"An amount-off discount in {discount.currency} cannot price {currency}."
+        )
+    return min(subtotal, int(discount.amount_off or 0))
+
+
+def _check_terms(lines: Sequence[LineInput], taxes: Sequence[TaxTerms]) -> None:
+    for line in lines:
+        if line.quantity < 1 or line.unit_amount < 0:
+            raise PricingError(f"Line {line.title!r} needs a quantity >= 1 and a price >= 0.")
+    if len({tax.inclusive for tax in taxes}) > 1:
+        # Stripe refuses a line item whose tax rates mix the two kinds.
+        raise PricingError("Inclusive and exclusive taxes cannot apply to the same line.")
+    for tax in taxes:
+        if not Decimal(0) <= tax.rate <= HUNDRED:
+            raise PricingError(f"Tax {tax.name!r} has a rate outside 0-100%.")
+
+
+def _line_taxes(net: int, taxes: Sequence[TaxTerms]) -> tuple[LineTax, ...]:
+    inclusive_rates = sum((tax.rate for tax in taxes if tax.inclusive), Decimal(0))
+    priced = []
+    for tax in taxes:
+        divisor = HUNDRED + inclusive_rates if tax.inclusive else HUNDRED
+        priced.append(LineTax(tax, round_half_up(Decimal(net) * tax.rate / divisor)))
+    return tuple(priced)
+
+
+def quote(
+    currency: str,
+    lines: Sequence[LineInput],
+    discount: DiscountTerms | None = None,
+    taxes: Sequence[TaxTerms] = (),
+) -> Quote:
+    """Price `lines` in `currency` with an optional discount and taxes applying to every
+    line. Raises `PricingError` for terms Stripe would refuse (mixed inclusive and
+    exclusive taxes, an amount-off discount in another currency, bad quantities)."""
+    _check_terms(lines, taxes)
+    amounts = [line.unit_amount * line.quantity for line in lines]
+    subtotal = sum(amounts)
+    shares = spread(discount_amount(subtotal, discount, currency), amounts)
+    quoted = tuple(
+        QuotedLine(line, amount, share, _line_taxes(amount - share, taxes))
+        for line, amount, share in zip(lines, amounts, shares, strict=True)
+    )
+    tax_totals = tuple(
+        TaxTotal(tax, sum(line.taxes[position].amount for line in quoted))
+        for position, tax in enumerate(taxes)
+    )
+    return Quote(
+        currency=currency.upper(),
+        lines=quoted,
+        discount_terms=discount,
+        subtotal=subtotal,
+        discount=sum(shares),
+        taxes=tax_totals,
+        tax=sum(total.amount for total in tax_totals),
+        total=sum(line.total for line in quoted),
+        count=sum(line.quantity for line in lines),
+    )
