@@ -1,0 +1,1 @@
+"""The response schema derived from stripe-python's typed resources, and its validator."""
