@@ -171,7 +171,11 @@ class SchemaBuilder:
         origin = typing.get_origin(annotation)
         args = typing.get_args(annotation)
         if origin is typing.Literal:
-            return {"type": "string", "enum": sorted(args)}
+            kinds = {type(arg) for arg in args}
+            kind = {str: "string", bool: "boolean", int: "integer"}[kinds.pop()]
+            if kinds:
+                raise TypeError(f"mixed Literal {annotation!r}")
+            return {"type": kind, "enum": sorted(args)}
         if origin is typing.Union:
             return self._union(args)
         if origin in (list, typing.List):  # noqa: UP006 - stripe-python uses typing.List

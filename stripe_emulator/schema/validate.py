@@ -87,6 +87,8 @@ def _string(schema: dict[str, Any], spec: dict[str, Any], value: Any, path: str)
 def _integer(schema: dict[str, Any], spec: dict[str, Any], value: Any, path: str) -> list[str]:
     if isinstance(value, bool) or not isinstance(value, int):
         return [f"{path}: expected an integer, got {_kind(value)}"]
+    if "enum" in spec and value not in spec["enum"]:
+        return [f"{path}: {value!r} is not one of {spec['enum']}"]
     return []
 
 
@@ -97,7 +99,11 @@ def _number(schema: dict[str, Any], spec: dict[str, Any], value: Any, path: str)
 
 
 def _boolean(schema: dict[str, Any], spec: dict[str, Any], value: Any, path: str) -> list[str]:
-    return [] if isinstance(value, bool) else [f"{path}: expected a boolean, got {_kind(value)}"]
+    if not isinstance(value, bool):
+        return [f"{path}: expected a boolean, got {_kind(value)}"]
+    if "enum" in spec and value not in spec["enum"]:
+        return [f"{path}: {value!r} is not one of {spec['enum']}"]
+    return []
 
 
 def _decimal_string(
