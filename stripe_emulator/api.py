@@ -23,6 +23,8 @@ CORS_HEADERS = {
     "Access-Control-Expose-Headers": "Request-Id, Stripe-Version, Idempotent-Replayed",
 }
 DEFAULT_ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, Stripe-Version"
+#: Stripe takes idempotency keys of 1 to 255 characters.
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 
 def preflight(requested_headers: str | None) -> Response:
@@ -67,6 +69,24 @@ def _idempotency_error(key: str) -> StripeError:
     )
 
 
+def _check_headers(headers: dict[str, str], method: str) -> None:
+    """Refuse what Stripe refuses in the request options: versions and idempotency keys."""
+    version = headers.get("stripe-version")
+    if version is not None and version != API_VERSION:
+        raise StripeError(
+            f"Invalid Stripe API version: {version}. The emulator implements {API_VERSION} only.",
+            param="stripe_version",
+            cacheable=False,
+        )
+    key = headers.get("idempotency-key")
+    if method == "POST" and key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise StripeError(
+            f"Idempotent key length is {len(key)}, which is outside accepted lengths. "
+            f"Idempotent Keys must be 1-{MAX_IDEMPOTENCY_KEY_LENGTH} characters long.",
+            cacheable=False,
+        )
+
+
 def handle(
     emulator: Emulator,
     method: str,
@@ -81,7 +101,7 @@ def handle(
     request_id = new_id("req", 14)
     common = dict(CORS_HEADERS)
     common["Request-Id"] = request_id
-    common["Stripe-Version"] = headers.get("stripe-version") or API_VERSION
+    common["Stripe-Version"] = API_VERSION
     fault = emulator.faults.take(method, path)
     if fault is not None:
         if fault.kind in ("500", "429"):
@@ -113,6 +133,7 @@ def _process(
     raw = body.decode("utf-8", "replace") if method == "POST" else query
     try:
         caller = authenticate(headers.get("authorization"))
+        _check_headers(headers, method)
         found = routes.match(method, path)
         if found is None:
             raise StripeError(
@@ -121,7 +142,7 @@ def _process(
                 status=404,
                 cacheable=False,
             )
-        route, path_ids = found
+        route, path_id = found
         if caller.publishable and not route.publishable:
             raise refuse_publishable()
     except StripeError as error:
@@ -155,9 +176,18 @@ def _process(
         )
         cacheable = True
         try:
-            params = validate(decode_form(raw), route.schema, also_allowed=route.also_allowed)
-            response = json_response(route.handler(ctx, params, **path_ids))
+            params = validate(
+                decode_form(raw),
+                route.schema,
+                supported=route.supported,
+                also_allowed=route.also_allowed,
+            )
+            path_args = () if path_id is None else (path_id,)
+            response = json_response(route.handler(ctx, params, *path_args))
         except StripeError as error:
+            if error.code == "resource_missing" and error.param == "id" and route.path_param:
+                # The object named by the URL: Stripe names the path parameter.
+                error.param = route.path_param
             cacheable = error.cacheable
             response = json_response(error.body(), error.status, error.headers)
         if idempotency_key:

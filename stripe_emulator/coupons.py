@@ -31,6 +31,15 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     duration = params.get("duration", "once")
     if duration not in DURATIONS:
         raise invalid_param(f"Invalid duration: must be one of {', '.join(DURATIONS)}", "duration")
+    if duration == "repeating" and "duration_in_months" not in params:
+        raise missing_param("duration_in_months")
+    if duration != "repeating" and "duration_in_months" in params:
+        raise invalid_param(
+            "You may only specify duration_in_months when duration is repeating.",
+            "duration_in_months",
+        )
+    if duration == "repeating" and params["duration_in_months"] < 1:
+        raise invalid_param("Invalid positive integer", "duration_in_months")
     coupon_id = params.get("id") or random_token(8).upper()
     if coupon_id in ctx.store.account(ctx.account).objects:
         raise StripeError(

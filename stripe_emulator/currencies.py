@@ -21,6 +21,21 @@ MINIMUM_CHARGE = {
     "omr": 200, "tnd": 2000,
 }  # fmt: skip
 
+#: Stripe's presentment currencies: any other three-letter code is refused as Stripe refuses it.
+SUPPORTED = frozenset(
+    """
+    usd aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bhd bif bmd bnd bob brl bsd
+    bwp byn bzd cad cdf chf clp cny cop crc cve czk djf dkk dop dzd egp etb eur fjd fkp gbp
+    gel gip gmd gnf gtq gyd hkd hnl htg huf idr ils inr isk jmd jod jpy kes kgs khr kmf krw
+    kwd kyd kzt lak lbp lkr lrd lsl mad mdl mga mkd mmk mnt mop mur mvr mwk mxn myr mzn nad
+    ngn nio nok npr nzd omr pab pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr sek
+    sgd shp sle sos srd std szl thb tjs tnd top try ttd twd tzs uah ugx uyu uzs vnd vuv wst
+    xaf xcd xof xpf yer zar zmw
+    """.split()
+)
+#: Stripe takes amounts of at most eight digits in the smallest unit ($999,999.99).
+MAXIMUM_AMOUNT = 99_999_999
+
 _SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹", "krw": "₩"}
 
 
@@ -46,11 +61,27 @@ def format_amount(amount: int, currency: str) -> str:
 
 
 def check_currency(currency: str, param: str = "currency") -> str:
-    """Normalise a currency code, refusing what is not a three-letter ISO code."""
+    """Normalise a currency code, refusing what Stripe does not take payments in."""
     code = currency.lower()
-    if len(code) != 3 or not code.isalpha():
-        raise StripeError(f"Invalid currency: {currency}.", param=param, cacheable=False)
+    if code not in SUPPORTED:
+        raise StripeError(
+            f"Invalid currency: {code}. Stripe currently supports these currencies: "
+            f"{', '.join(sorted(SUPPORTED))}",
+            param=param,
+            cacheable=False,
+        )
     return code
+
+
+def check_maximum(amount: int, currency: str, param: str = "amount") -> None:
+    """Refuse amounts over Stripe's eight-digit limit."""
+    if amount > MAXIMUM_AMOUNT:
+        raise StripeError(
+            f"Amount must be no more than {format_amount(MAXIMUM_AMOUNT, currency)}",
+            param=param,
+            code="amount_too_large",
+            cacheable=False,
+        )
 
 
 def check_charge_amount(amount: int, currency: str, param: str = "amount") -> None:
@@ -64,9 +95,10 @@ def check_charge_amount(amount: int, currency: str, param: str = "amount") -> No
             f"Invalid amount: {currency.upper()} amounts must be a multiple of 10 "
             "because the last digit is always 0 for three-decimal currencies.",
             param=param,
-            code="invalid_amount",
+            code="invalid_charge_amount",
             cacheable=False,
         )
+    check_maximum(amount, currency, param)
     minimum = MINIMUM_CHARGE.get(currency, 1)
     if amount < minimum:
         raise StripeError(

@@ -9,6 +9,36 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The error codes the emulator may answer with: all from Stripe's published list of error
+#: codes (the ``code`` enum of stripe-python's ``PaymentIntent.LastPaymentError``), so client
+#: code branching on a code can only ever see codes real Stripe sends.
+ERROR_CODES = frozenset(
+    {
+        "amount_too_large",
+        "amount_too_small",
+        "card_declined",
+        "charge_already_refunded",
+        "country_code_invalid",
+        "email_invalid",
+        "expired_card",
+        "incorrect_cvc",
+        "incorrect_number",
+        "invalid_charge_amount",
+        "invalid_expiry_month",
+        "invalid_expiry_year",
+        "parameter_invalid_integer",
+        "parameter_missing",
+        "parameter_unknown",
+        "payment_intent_authentication_failure",
+        "payment_intent_unexpected_state",
+        "processing_error",
+        "rate_limit",
+        "resource_already_exists",
+        "resource_missing",
+        "url_invalid",
+    }
+)
+
 
 class StripeError(Exception):
     """An error answered to the client with Stripe's ``{"error": {...}}`` body."""
@@ -26,6 +56,8 @@ class StripeError(Exception):
         headers: dict[str, str] | None = None,
         cacheable: bool = True,
     ) -> None:
+        if code is not None and code not in ERROR_CODES:
+            raise ValueError(f"{code!r} is not an error code the emulator may use")
         super().__init__(message)
         self.message = message
         self.status = status
@@ -55,6 +87,12 @@ class StripeError(Exception):
 def invalid_param(message: str, param: str | None, code: str | None = None) -> StripeError:
     """A 400 for a parameter Stripe would reject before doing any work."""
     return StripeError(message, param=param, code=code, cacheable=False)
+
+
+def unknown_param(param: str) -> StripeError:
+    """Stripe's answer to a parameter the endpoint does not take (or the emulator does not
+    implement: accepting and ignoring it would hide the difference)."""
+    return invalid_param(f"Received unknown parameter: {param}", param, "parameter_unknown")
 
 
 def missing_param(param: str) -> StripeError:

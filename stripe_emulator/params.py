@@ -5,6 +5,10 @@ Stripe receives ``application/x-www-form-urlencoded`` bodies with bracketed keys
 them against the ``TypedDict`` parameter classes that stripe-python ships, so that a request
 the real API would reject as an unknown parameter is rejected here too, instead of silently
 passing in development and failing in production.
+
+A second, stricter table per endpoint (:func:`parameter_table`) names what the emulator
+implements: a parameter Stripe knows but the emulator would ignore is refused as unknown too,
+so no request ever succeeds here while meaning something else at Stripe.
 """
 
 from __future__ import annotations
@@ -21,12 +25,21 @@ from urllib.parse import parse_qsl
 from stripe._request_options import RequestOptions
 from stripe._stripe_object import UntypedStripeObject
 
-from stripe_emulator.errors import StripeError, invalid_param, missing_param
+from stripe_emulator.errors import StripeError, invalid_param, missing_param, unknown_param
 
 # Names used in string annotations of stripe-python that its modules import lazily.
 _ANNOTATION_NAMES = {"StripeContext": object, "Mapping": collections.abc.Mapping}
 
 _KEY_PART = re.compile(r"\[([^\]]*)\]")
+
+#: A table of supported parameters: each name maps to the table of its own parameters
+#: (shared by all items of a list), or to ``None`` when everything below it is accepted.
+Table = dict[str, "Table | None"]
+
+#: Stripe's limits on ``metadata`` hashes.
+METADATA_MAX_KEYS = 50
+METADATA_MAX_KEY_LENGTH = 40
+METADATA_MAX_VALUE_LENGTH = 500
 
 #: Request options share the ``TypedDict`` with the API parameters in stripe-python, but they
 #: travel as headers; sent as form parameters, Stripe refuses them as unknown.
@@ -60,6 +73,34 @@ def _fields(schema: type) -> tuple[dict[str, Any], frozenset[str]]:
     return hints, frozenset(getattr(schema, "__required_keys__", ()))
 
 
+def parameter_table(*paths: str) -> Table:
+    """Build a :data:`Table` from dotted paths such as ``line_items.price_data.currency``.
+
+    List indices are left out of the paths; a path naming a hash (``metadata``) accepts all of
+    its keys.
+    """
+    table: Table = {}
+    for path in paths:
+        node = table
+        *parents, leaf = path.split(".")
+        for part in parents:
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            node = child
+        node.setdefault(leaf, None)
+    return table
+
+
+def table_paths(table: Table, prefix: str = "") -> list[str]:
+    """The dotted paths of a table, sorted: the inverse of :func:`parameter_table`."""
+    paths: list[str] = []
+    for name, child in sorted(table.items()):
+        path = f"{prefix}{name}"
+        paths.extend([path] if child is None else table_paths(child, f"{path}."))
+    return paths
+
+
 def allowed_parameters(schema: type) -> frozenset[str]:
     """The top-level API parameters a stripe-python params class accepts."""
     hints, _ = _fields(schema)
@@ -67,10 +108,15 @@ def allowed_parameters(schema: type) -> frozenset[str]:
 
 
 def validate(
-    params: dict[str, Any], schema: type, *, also_allowed: frozenset[str] = frozenset()
+    params: dict[str, Any],
+    schema: type,
+    *,
+    supported: Table | None = None,
+    also_allowed: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Check ``params`` against ``schema`` and return them converted to Python types.
 
+    ``supported`` narrows ``schema`` to what the endpoint implements (``None``: all of it).
     ``also_allowed`` names top-level parameters accepted as plain strings although the
     server-side class does not list them (such as ``client_secret`` sent by Stripe.js).
     """
@@ -78,23 +124,29 @@ def validate(
     result: dict[str, Any] = {}
     for key, value in params.items():
         if key in also_allowed:
-            result[key] = _coerce(value, str, key)
+            result[key] = _coerce(value, str, key, None)
         elif key in REQUEST_OPTION_NAMES or key not in hints:
-            raise invalid_param(f"Received unknown parameter: {key}", key)
+            raise unknown_param(key)
+        elif supported is not None and key not in supported:
+            raise unknown_param(key)
         else:
-            result[key] = _coerce(value, hints[key], key)
+            result[key] = _coerce(value, hints[key], key, _below(supported, key))
     for key in sorted(required - REQUEST_OPTION_NAMES):
         if key not in params:
             raise missing_param(key)
     return result
 
 
-def _coerce(value: Any, annotation: Any, path: str) -> Any:
+def _below(table: Table | None, key: str) -> Table | None:
+    return None if table is None else table[key]
+
+
+def _coerce(value: Any, annotation: Any, path: str, table: Table | None) -> Any:
     origin = typing.get_origin(annotation)
     if annotation is Any or annotation is UntypedStripeObject or origin is UntypedStripeObject:
         return value
     if origin in (typing.Union, types.UnionType):
-        return _coerce_union(value, typing.get_args(annotation), path)
+        return _coerce_union(value, typing.get_args(annotation), path, table)
     if origin is typing.Literal:
         choices = typing.get_args(annotation)
         for choice in choices:
@@ -103,28 +155,53 @@ def _coerce(value: Any, annotation: Any, path: str) -> Any:
         listed = ", ".join(str(choice) for choice in choices)
         raise invalid_param(f"Invalid {path}: must be one of {listed}", path)
     if origin in (list, collections.abc.Sequence):
-        return _coerce_list(value, typing.get_args(annotation)[0], path)
+        return _coerce_list(value, typing.get_args(annotation)[0], path, table)
     if origin in (dict, collections.abc.Mapping):
         if not isinstance(value, dict):
             if value == "":
                 return {}
             raise invalid_param("Invalid hash", path)
+        if path == "metadata" or path.endswith("[metadata]"):
+            _check_metadata(value, path)
         value_type = typing.get_args(annotation)[1]
-        return {key: _coerce(item, value_type, f"{path}[{key}]") for key, item in value.items()}
+        return {
+            key: _coerce(item, value_type, f"{path}[{key}]", None) for key, item in value.items()
+        }
     if _is_typed_dict(annotation):
-        return _coerce_typed_dict(value, annotation, path)
+        return _coerce_typed_dict(value, annotation, path, table)
     if isinstance(annotation, type):
         return _coerce_scalar(value, annotation, path)
     return value
 
 
-def _coerce_union(value: Any, options: tuple[Any, ...], path: str) -> Any:
+def _check_metadata(value: dict[str, Any], path: str) -> None:
+    """Stripe's limits on metadata: 50 keys, keys up to 40 and values up to 500 characters."""
+    if len(value) > METADATA_MAX_KEYS:
+        raise invalid_param(
+            f"Metadata can have up to {METADATA_MAX_KEYS} keys, but you've set {len(value)}.",
+            path,
+        )
+    for key, item in value.items():
+        if len(key) > METADATA_MAX_KEY_LENGTH:
+            raise invalid_param(
+                f"Invalid key: {key} must be a string under {METADATA_MAX_KEY_LENGTH} characters",
+                path,
+            )
+        if isinstance(item, dict) or len(item) > METADATA_MAX_VALUE_LENGTH:
+            raise invalid_param(
+                f"Invalid val: {item} must be a string under {METADATA_MAX_VALUE_LENGTH} "
+                "characters",
+                path,
+            )
+
+
+def _coerce_union(value: Any, options: tuple[Any, ...], path: str, table: Table | None) -> Any:
     errors: list[tuple[bool, StripeError]] = []
     for option in options:
         if option is type(None):
             continue
         try:
-            return _coerce(value, option, path)
+            return _coerce(value, option, path, table)
         except StripeError as error:
             errors.append((_is_container(option) == isinstance(value, dict), error))
     matching = [error for fits, error in errors if fits] or [error for _, error in errors]
@@ -141,7 +218,7 @@ def _is_typed_dict(annotation: Any) -> bool:
     return isinstance(annotation, type) and hasattr(annotation, "__required_keys__")
 
 
-def _coerce_list(value: Any, item_type: Any, path: str) -> list[Any]:
+def _coerce_list(value: Any, item_type: Any, path: str, table: Table | None) -> list[Any]:
     if value == "":
         return []
     if isinstance(value, dict):
@@ -152,19 +229,19 @@ def _coerce_list(value: Any, item_type: Any, path: str) -> list[Any]:
         items = value
     else:
         raise invalid_param("Invalid array", path)
-    return [_coerce(item, item_type, f"{path}[{index}]") for index, item in enumerate(items)]
+    return [_coerce(item, item_type, f"{path}[{index}]", table) for index, item in enumerate(items)]
 
 
-def _coerce_typed_dict(value: Any, schema: type, path: str) -> dict[str, Any]:
+def _coerce_typed_dict(value: Any, schema: type, path: str, table: Table | None) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise invalid_param("Invalid object", path)
     hints, required = _fields(schema)
     result: dict[str, Any] = {}
     for key, item in value.items():
         item_path = f"{path}[{key}]"
-        if key not in hints:
-            raise invalid_param(f"Received unknown parameter: {item_path}", item_path)
-        result[key] = _coerce(item, hints[key], item_path)
+        if key not in hints or (table is not None and key not in table):
+            raise unknown_param(item_path)
+        result[key] = _coerce(item, hints[key], item_path, _below(table, key))
     for key in sorted(required):
         if key not in value:
             raise missing_param(f"{path}[{key}]")
@@ -182,7 +259,7 @@ def _coerce_scalar(value: Any, kind: type, path: str) -> Any:
     if kind is int:
         if re.fullmatch(r"-?\d+", text):
             return int(text)
-        raise invalid_param(f"Invalid integer: {text}", path)
+        raise invalid_param(f"Invalid integer: {text}", path, "parameter_invalid_integer")
     if kind in (float, decimal.Decimal):
         try:
             number = decimal.Decimal(text)

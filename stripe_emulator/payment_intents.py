@@ -6,6 +6,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from stripe_emulator import cards, charges, payment_methods
+from stripe_emulator.checks import (
+    DESCRIPTION_MAX_LENGTH,
+    check_email,
+    check_length,
+    unknown_customer,
+)
 from stripe_emulator.context import RequestContext
 from stripe_emulator.currencies import check_charge_amount, check_currency
 from stripe_emulator.errors import StripeError, invalid_param, missing_param, unexpected_state
@@ -15,21 +21,32 @@ from stripe_emulator.store import new_id, public, random_token
 REQUIRES_PAYMENT_METHOD = "requires_payment_method"
 REQUIRES_CONFIRMATION = "requires_confirmation"
 REQUIRES_ACTION = "requires_action"
+REQUIRES_CAPTURE = "requires_capture"
 PROCESSING = "processing"
 SUCCEEDED = "succeeded"
 CANCELED = "canceled"
 
 CONFIRMABLE = (REQUIRES_PAYMENT_METHOD, REQUIRES_CONFIRMATION, REQUIRES_ACTION)
 AMOUNT_UPDATABLE = (REQUIRES_PAYMENT_METHOD, REQUIRES_CONFIRMATION, REQUIRES_ACTION)
-CANCELABLE = (REQUIRES_PAYMENT_METHOD, "requires_capture", REQUIRES_CONFIRMATION, REQUIRES_ACTION)
+CANCELABLE = (REQUIRES_PAYMENT_METHOD, REQUIRES_CAPTURE, REQUIRES_CONFIRMATION, REQUIRES_ACTION)
 CANCELLATION_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
+CAPTURE_METHODS = ("automatic", "automatic_async", "manual")
+RETURN_URL_REQUIRED_MESSAGE = (
+    "A `return_url` must be specified because this Payment Intent is configured to "
+    "automatically accept the payment methods enabled in the Dashboard, some of which may "
+    "require a full page redirect to succeed. If you do not want to accept redirect-based "
+    "payment methods, set `automatic_payment_methods[enabled]` to `true` and "
+    "`automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and "
+    "Payment Intents."
+)
 
 #: The fields Stripe returns when a PaymentIntent is fetched with a publishable key.
 PUBLISHABLE_FIELDS = (
     "id", "object", "amount", "amount_details", "automatic_payment_methods", "canceled_at",
     "cancellation_reason", "capture_method", "client_secret", "confirmation_method", "created",
     "currency", "description", "last_payment_error", "livemode", "next_action",
-    "payment_method", "processing", "receipt_email", "setup_future_usage", "shipping",
+    "payment_method", "payment_method_types", "processing", "receipt_email",
+    "setup_future_usage", "shipping",
     "source", "status",
 )  # fmt: skip
 
@@ -39,16 +56,29 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     currency = check_currency(params["currency"])
     amount = params["amount"]
     check_charge_amount(amount, currency)
+    _check_texts(params)
     if params.get("return_url") and not params.get("confirm"):
         raise invalid_param("You can only pass in return_url when confirm is true.", "return_url")
+    if "customer" in params:
+        raise unknown_customer(params["customer"])
     automatic = params.get("automatic_payment_methods", {"enabled": True})
+    automatic_payment_methods = {
+        "allow_redirects": automatic.get("allow_redirects", "always"),
+        "enabled": automatic.get("enabled", True),
+    }
+    if params.get("confirm"):
+        _check_return_url(automatic_payment_methods, params)
+    capture_method = params.get("capture_method", "automatic_async")
+    if capture_method not in CAPTURE_METHODS:
+        raise invalid_param(
+            f"Invalid capture_method: must be one of {', '.join(CAPTURE_METHODS)}",
+            "capture_method",
+        )
     intent_id = new_id("pi")
     intent = new_intent(ctx, intent_id, amount, currency)
     intent.update(
-        automatic_payment_methods={
-            "allow_redirects": automatic.get("allow_redirects", "always"),
-            "enabled": automatic.get("enabled", True),
-        },
+        automatic_payment_methods=automatic_payment_methods,
+        capture_method=capture_method,
         description=params.get("description"),
         metadata=params.get("metadata", {}),
         receipt_email=params.get("receipt_email"),
@@ -64,6 +94,22 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return render(ctx, intent, params.get("expand", []))
 
 
+def _check_texts(params: dict[str, Any]) -> None:
+    if params.get("description"):
+        check_length(params["description"], DESCRIPTION_MAX_LENGTH, "description")
+    if params.get("receipt_email"):
+        check_email(params["receipt_email"], "receipt_email")
+
+
+def _check_return_url(automatic_payment_methods: dict[str, Any], params: dict[str, Any]) -> None:
+    """Stripe wants a ``return_url`` on every confirm that may end in a redirect."""
+    redirects = automatic_payment_methods["enabled"] and (
+        automatic_payment_methods["allow_redirects"] != "never"
+    )
+    if redirects and not params.get("return_url"):
+        raise invalid_param(RETURN_URL_REQUIRED_MESSAGE, "return_url")
+
+
 def new_intent(ctx: RequestContext, intent_id: str, amount: int, currency: str) -> dict[str, Any]:
     """A PaymentIntent in its initial state (not yet stored)."""
     return {
@@ -72,6 +118,7 @@ def new_intent(ctx: RequestContext, intent_id: str, amount: int, currency: str) 
         "amount": amount,
         "amount_capturable": 0,
         "amount_details": {"tip": {}},
+        "allowed_payment_method_types": None,
         "amount_received": 0,
         "application": None,
         "application_fee_amount": None,
@@ -84,18 +131,28 @@ def new_intent(ctx: RequestContext, intent_id: str, amount: int, currency: str) 
         "created": ctx.now(),
         "currency": currency,
         "customer": None,
+        "customer_account": None,
         "description": None,
+        "excluded_payment_method_types": None,
         "last_payment_error": None,
         "latest_charge": None,
         "livemode": False,
+        "managed_payments": None,
         "metadata": {},
         "next_action": None,
         "on_behalf_of": None,
         "payment_method": None,
         "payment_method_configuration_details": None,
         "payment_method_options": {
-            "card": {"installments": None, "network": None, "request_three_d_secure": "automatic"}
+            "card": {
+                "installments": None,
+                "mandate_options": None,
+                "network": None,
+                "request_three_d_secure": "automatic",
+            }
         },
+        "payment_method_types": ["card"],
+        "payment_record": None,
         "processing": None,
         "receipt_email": None,
         "review": None,
@@ -157,6 +214,7 @@ def update(ctx: RequestContext, params: dict[str, Any], intent_id: str) -> dict[
     currency = check_currency(params.get("currency", intent["currency"]))
     amount = params.get("amount", intent["amount"])
     check_charge_amount(amount, currency)
+    _check_texts(params)
     intent["amount"], intent["currency"] = amount, currency
     for name in ("description", "receipt_email"):
         if name in params:
@@ -201,6 +259,9 @@ def _confirm(ctx: RequestContext, intent: dict[str, Any], params: dict[str, Any]
             "You can either update the PaymentIntent with a payment method and then confirm "
             "it again, or confirm it again directly with a payment method."
         )
+    _check_return_url(intent["automatic_payment_methods"], params)
+    if params.get("receipt_email"):
+        check_email(params["receipt_email"], "receipt_email")
     method = payment_methods.resolve(ctx, method_id, "payment_method")
     if params.get("return_url"):
         intent["_return_url"] = params["return_url"]
@@ -261,6 +322,9 @@ def attempt(ctx: RequestContext, intent: dict[str, Any], method: dict[str, Any])
 
 def _succeed(ctx: RequestContext, intent: dict[str, Any], method: dict[str, Any]) -> None:
     charge = charges.create(ctx, intent, method, None)
+    if intent["capture_method"] == "manual":
+        _authorize(ctx, intent, charge)
+        return
     intent.update(
         status=SUCCEEDED,
         amount_received=intent["amount"],
@@ -269,6 +333,57 @@ def _succeed(ctx: RequestContext, intent: dict[str, Any], method: dict[str, Any]
         last_payment_error=None,
     )
     ctx.emit("payment_intent.succeeded", intent)
+
+
+def _authorize(ctx: RequestContext, intent: dict[str, Any], charge: dict[str, Any]) -> None:
+    """Hold the amount on the card until :func:`capture` (``capture_method=manual``)."""
+    charge.update(captured=False, amount_captured=0, balance_transaction=None)
+    intent.update(
+        status=REQUIRES_CAPTURE,
+        amount_capturable=intent["amount"],
+        latest_charge=charge["id"],
+        next_action=None,
+        last_payment_error=None,
+    )
+    ctx.emit("payment_intent.amount_capturable_updated", intent)
+
+
+def capture(ctx: RequestContext, params: dict[str, Any], intent_id: str) -> dict[str, Any]:
+    """``POST /v1/payment_intents/{id}/capture``: take all or part of the held amount.
+
+    As at Stripe, the part not captured is released and shows as refunded on the charge.
+    """
+    intent = _get(ctx, intent_id)
+    if intent["status"] != REQUIRES_CAPTURE:
+        raise unexpected_state(
+            f"This PaymentIntent could not be captured because it has a status of "
+            f"{intent['status']}. Only a PaymentIntent with one of the following statuses may "
+            f"be captured: {REQUIRES_CAPTURE}."
+        )
+    capturable = intent["amount_capturable"]
+    amount = params.get("amount_to_capture", capturable)
+    if amount < 1:
+        raise invalid_param("Invalid positive integer", "amount_to_capture")
+    if amount > capturable:
+        raise StripeError(
+            f"The amount_to_capture ({amount}) cannot be greater than the amount_capturable "
+            f"({capturable}) of this PaymentIntent.",
+            code="amount_too_large",
+            param="amount_to_capture",
+            cacheable=False,
+        )
+    charge = ctx.store.get(ctx.account, intent["latest_charge"], "charge")
+    charge.update(
+        captured=True,
+        amount_captured=amount,
+        amount_refunded=charge["amount"] - amount,
+        refunded=False,
+        balance_transaction=new_id("txn"),
+    )
+    intent.update(status=SUCCEEDED, amount_capturable=0, amount_received=amount)
+    ctx.emit("charge.captured", charge)
+    ctx.emit("payment_intent.succeeded", intent)
+    return render(ctx, intent, params.get("expand", []))
 
 
 def finish_authentication(
@@ -327,6 +442,11 @@ def cancel(ctx: RequestContext, params: dict[str, Any], intent_id: str) -> dict[
             f"Invalid cancellation_reason: must be one of {', '.join(CANCELLATION_REASONS)}",
             "cancellation_reason",
         )
+    if intent["status"] == REQUIRES_CAPTURE:
+        # Releasing the hold: the authorised charge shows the whole amount as refunded.
+        charge = ctx.store.get(ctx.account, intent["latest_charge"], "charge")
+        charge.update(amount_refunded=charge["amount"], refunded=True)
+        intent["amount_capturable"] = 0
     intent.update(
         status=CANCELED, canceled_at=ctx.now(), cancellation_reason=reason, next_action=None
     )

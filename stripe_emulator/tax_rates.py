@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from stripe_emulator.context import RequestContext
@@ -9,12 +10,24 @@ from stripe_emulator.errors import invalid_param
 from stripe_emulator.rendering import list_response, render
 from stripe_emulator.store import new_id
 
+#: ISO 3166-1 alpha-2, which is all Stripe takes for a country.
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
+
 
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """``POST /v1/tax_rates``."""
     percentage = params["percentage"]
     if not 0 <= percentage <= 100:
         raise invalid_param("Invalid percentage: must be between 0 and 100", "percentage")
+    country = params.get("country")
+    if country is not None and not _COUNTRY.fullmatch(country):
+        raise invalid_param(
+            f"Country '{country}' is unknown. Try using a 2-character alphanumeric country code "
+            "instead, such as 'US', 'EG', or 'GB'. A full list of country codes is available at "
+            "https://www.iso.org/obp/ui/#search/code/",
+            "country",
+            "country_code_invalid",
+        )
     rate = {
         "id": new_id("txr"),
         "object": "tax_rate",

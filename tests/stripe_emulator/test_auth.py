@@ -18,7 +18,7 @@ def test_objects_of_one_account_are_invisible_to_another(emulator, client):
         other.v1.payment_intents.retrieve(intent.id)
     assert missing.value.http_status == 404
     assert missing.value.code == "resource_missing"
-    assert missing.value.param == "id"
+    assert missing.value.param == "intent"
     assert str(missing.value.user_message) == f"No such payment_intent: '{intent.id}'"
     assert other.v1.payment_intents.list().data == []
 
@@ -70,7 +70,11 @@ def test_publishable_key_may_only_retrieve_and_confirm_with_client_secret(emulat
     assert "metadata" not in seen
     confirmed = browser.v1.payment_intents.confirm(
         intent.id,
-        params={"payment_method": "pm_card_visa", "client_secret": intent.client_secret},
+        params={
+            "payment_method": "pm_card_visa",
+            "client_secret": intent.client_secret,
+            "return_url": "http://store.test/return",
+        },
     )
     assert confirmed.status == "succeeded"
 

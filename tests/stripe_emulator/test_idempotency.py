@@ -41,7 +41,7 @@ def test_declines_are_replayed_too(emulator, client):
     intent = client.v1.payment_intents.create(params={"amount": 1000, "currency": "usd"})
     url = f"{emulator.base_url}/v1/payment_intents/{intent.id}/confirm"
     headers = {"Authorization": "Bearer sk_test_usd", "Idempotency-Key": "k-4"}
-    data = {"payment_method": "pm_card_chargeDeclined"}
+    data = {"payment_method": "pm_card_chargeDeclined", "return_url": "http://store.test/return"}
     first = requests.post(url, data=data, headers=headers, timeout=5)
     second = requests.post(url, data=data, headers=headers, timeout=5)
     assert first.status_code == second.status_code == 402

@@ -12,7 +12,8 @@ def _create(client, amount=2000, currency="usd", **params):
         params={
             "amount": amount,
             "currency": currency,
-            "automatic_payment_methods": {"enabled": True},
+            # A card-only integration: no redirect-based methods, so no return_url needed.
+            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
             **params,
         }
     )

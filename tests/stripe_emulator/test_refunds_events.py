@@ -11,6 +11,7 @@ def _paid(client, amount=1000):
             "currency": "usd",
             "payment_method": "pm_card_visa",
             "confirm": True,
+            "return_url": "http://store.test/return",
         }
     )
 

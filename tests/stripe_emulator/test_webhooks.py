@@ -26,6 +26,7 @@ def test_events_are_delivered_signed_and_verifiable(emulator, client, receiver):
             "currency": "usd",
             "payment_method": "pm_card_visa",
             "confirm": True,
+            "return_url": "http://store.test/return",
         }
     )
     _wait_for(lambda: len(receiver.deliveries) == 2)
