@@ -7,7 +7,10 @@ from typing import Any
 from stripe_emulator.cards import TestCard
 from stripe_emulator.context import RequestContext
 from stripe_emulator.rendering import render
-from stripe_emulator.store import new_id, public
+from stripe_emulator.store import new_id
+
+#: What the emulated account's charges show on statements (no account settings to read).
+STATEMENT_DESCRIPTOR = "EMULATED STORE"
 
 
 def create(
@@ -16,25 +19,42 @@ def create(
     method: dict[str, Any],
     failure: TestCard | None,
 ) -> dict[str, Any]:
-    """Store a succeeded charge, or a failed one when ``failure`` describes a decline."""
+    """Store a succeeded charge, or a failed one when ``failure`` describes a decline.
+
+    Announces it with ``charge.succeeded`` or ``charge.failed``, as Stripe does.
+    """
     succeeded = failure is None
+    charge_id = new_id("ch")
+    card = method["card"]
     charge = {
-        "id": new_id("ch"),
+        "id": charge_id,
         "object": "charge",
         "amount": payment_intent["amount"],
         "amount_captured": payment_intent["amount"] if succeeded else 0,
         "amount_refunded": 0,
+        "application": None,
+        "application_fee": None,
+        "application_fee_amount": None,
         "balance_transaction": new_id("txn") if succeeded else None,
-        "billing_details": method["billing_details"],
+        "billing_details": {**method["billing_details"], "tax_id": None},
+        "calculated_statement_descriptor": STATEMENT_DESCRIPTOR,
         "captured": succeeded,
         "created": ctx.now(),
         "currency": payment_intent["currency"],
+        "customer": payment_intent.get("customer"),
         "description": payment_intent.get("description"),
+        "disputed": False,
+        "failure_balance_transaction": None,
         "failure_code": None if succeeded else failure.code,
         "failure_message": None if succeeded else failure.message,
+        "fraud_details": {},
         "livemode": False,
         "metadata": dict(payment_intent["metadata"]),
+        "on_behalf_of": None,
         "outcome": {
+            "advice_code": None if succeeded else "try_again_later",
+            "network_advice_code": None,
+            "network_decline_code": None,
             "network_status": "approved_by_network" if succeeded else "declined_by_network",
             "reason": None if succeeded else failure.decline_code,
             "risk_level": "normal",
@@ -44,13 +64,50 @@ def create(
         "paid": succeeded,
         "payment_intent": payment_intent["id"],
         "payment_method": method["id"],
-        "payment_method_details": {"card": public(method)["card"], "type": "card"},
+        "payment_method_details": {
+            "card": {
+                "amount_authorized": payment_intent["amount"] if succeeded else None,
+                "authorization_code": None,
+                "brand": card["brand"],
+                "checks": {
+                    "address_line1_check": None,
+                    "address_postal_code_check": None,
+                    "cvc_check": card["checks"]["cvc_check"],
+                },
+                "country": card["country"],
+                "electronic_commerce_indicator": None,
+                "exp_month": card["exp_month"],
+                "exp_year": card["exp_year"],
+                "funding": card["funding"],
+                "installments": None,
+                "last4": card["last4"],
+                "mandate": None,
+                "network": card["brand"],
+                "network_transaction_id": None,
+                "regulated_status": "unregulated",
+                "three_d_secure": None,
+                "transaction_link_id": None,
+                "wallet": None,
+            },
+            "type": "card",
+        },
         "receipt_email": payment_intent.get("receipt_email"),
+        "receipt_number": None,
+        "receipt_url": f"{ctx.base_url}/receipts/payment/{charge_id}" if succeeded else None,
         "refunded": False,
-        "refunds": None,
+        "review": None,
+        "shipping": None,
+        "source": None,
+        "source_transfer": None,
+        "statement_descriptor": None,
+        "statement_descriptor_suffix": None,
         "status": "succeeded" if succeeded else "failed",
+        "transfer_data": None,
+        "transfer_group": None,
     }
-    return ctx.store.add(ctx.account, charge)
+    ctx.store.add(ctx.account, charge)
+    ctx.emit("charge.succeeded" if succeeded else "charge.failed", charge)
+    return charge
 
 
 def retrieve(ctx: RequestContext, params: dict[str, Any], charge_id: str) -> dict[str, Any]:

@@ -7,11 +7,18 @@ from decimal import Decimal
 from typing import Any
 
 from stripe_emulator import totals
+from stripe_emulator.checks import (
+    DESCRIPTION_MAX_LENGTH,
+    check_email,
+    check_length,
+    unknown_customer,
+)
 from stripe_emulator.context import RequestContext
 from stripe_emulator.currencies import (
     MINIMUM_CHARGE,
     THREE_DECIMAL,
     check_currency,
+    check_maximum,
     format_amount,
 )
 from stripe_emulator.errors import StripeError, invalid_param, missing_param, no_such
@@ -55,6 +62,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         "adaptive_pricing": {"enabled": False},
         "after_expiration": None,
         "allow_promotion_codes": None,
+        "allowed_payment_method_types": None,
         "amount_subtotal": computed.subtotal,
         "amount_total": computed.total,
         "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
@@ -62,26 +70,57 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         "cancel_url": params.get("cancel_url"),
         "client_reference_id": params.get("client_reference_id"),
         "client_secret": None,
+        "collected_information": None,
+        "consent": None,
+        "consent_collection": None,
         "created": now,
         "currency": currency,
+        "currency_conversion": None,
         "custom_fields": [],
+        "custom_text": {
+            "after_submit": None,
+            "shipping_address": None,
+            "submit": None,
+            "terms_of_service_acceptance": None,
+        },
         "customer": None,
+        "customer_account": None,
         "customer_creation": "if_required",
         "customer_details": None,
         "customer_email": params.get("customer_email"),
         "discounts": [{"coupon": coupon["id"], "promotion_code": None}] if coupon else [],
         "expires_at": expires_at,
+        "integration_identifier": None,
         "invoice": None,
+        "invoice_creation": {
+            "enabled": False,
+            "invoice_data": {
+                "account_tax_ids": None,
+                "custom_fields": None,
+                "description": None,
+                "footer": None,
+                "issuer": None,
+                "metadata": {},
+                "rendering_options": None,
+            },
+        },
         "livemode": False,
         "locale": params.get("locale"),
+        "managed_payments": None,
         "metadata": params.get("metadata", {}),
         "mode": "payment",
+        "origin_context": None,
         "payment_intent": None,
         "payment_link": None,
         "payment_method_collection": "if_required",
+        "payment_method_configuration_details": None,
+        "payment_method_options": {"card": {"request_three_d_secure": "automatic"}},
+        "payment_method_types": ["card"],
         "payment_status": "unpaid",
+        "permissions": None,
         "phone_number_collection": {"enabled": False},
         "recovered_from": None,
+        "saved_payment_method_options": None,
         "setup_intent": None,
         "shipping_address_collection": None,
         "shipping_cost": None,
@@ -95,8 +134,9 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             "amount_shipping": 0,
             "amount_tax": computed.tax,
         },
-        "ui_mode": "hosted",
+        "ui_mode": "hosted_page",
         "url": f"{ctx.base_url}/c/pay/{session_id}",
+        "wallet_options": None,
         "_items": [item["id"] for item in items],
         "_coupon": coupon,
         "_breakdown": _breakdown(coupon, computed, items),
@@ -114,8 +154,8 @@ def _check_supported(params: dict[str, Any]) -> None:
         raise missing_param("mode")
     if mode != "payment":
         raise invalid_param("The emulator supports only `mode=payment` sessions.", "mode")
-    if params.get("ui_mode", "hosted") != "hosted":
-        raise invalid_param("The emulator supports only `ui_mode=hosted` sessions.", "ui_mode")
+    if params.get("ui_mode", "hosted_page") != "hosted_page":
+        raise invalid_param("The emulator supports only `ui_mode=hosted_page` sessions.", "ui_mode")
     if (params.get("automatic_tax") or {}).get("enabled"):
         raise invalid_param(
             "Automatic tax is not available: pass `tax_rates` on the line items instead.",
@@ -129,6 +169,13 @@ def _check_supported(params: dict[str, Any]) -> None:
         raise invalid_param(
             "client_reference_id must be at most 200 characters.", "client_reference_id"
         )
+    if "customer" in params:
+        raise unknown_customer(params["customer"])
+    if params.get("customer_email"):
+        check_email(params["customer_email"], "customer_email")
+    description = (params.get("payment_intent_data") or {}).get("description")
+    if description:
+        check_length(description, DESCRIPTION_MAX_LENGTH, "payment_intent_data[description]")
 
 
 def _session_currency(line_specs: list[dict[str, Any]]) -> str:
@@ -233,10 +280,11 @@ def _check_minimum(total: int, currency: str) -> None:
             f"The Checkout Session's total amount due ({format_amount(total, currency)}) must "
             f"be a multiple of 10 in {currency}: the last digit of three-decimal currency "
             "amounts is always 0 for card payments.",
-            code="invalid_amount",
+            code="invalid_charge_amount",
             param="line_items",
             cacheable=False,
         )
+    check_maximum(total, currency, "line_items")
     minimum = MINIMUM_CHARGE.get(currency, 1)
     if 0 < total < minimum:
         raise StripeError(
@@ -286,11 +334,16 @@ def _line_item(
             "description": product_data.get("description"),
             "images": product_data.get("images", []),
             "livemode": False,
+            "marketing_features": [],
             "metadata": product_data.get("metadata", {}),
             "name": product_data["name"],
+            "package_dimensions": None,
+            "shippable": None,
             "tax_code": product_data.get("tax_code"),
+            "tax_details": None,
             "type": "service",
             "updated": now,
+            "url": None,
         },
     )
     unit_amount = amounts.subtotal // spec["quantity"]
@@ -301,6 +354,7 @@ def _line_item(
         "amount_subtotal": amounts.subtotal,
         "amount_tax": sum(tax.amount for tax in amounts.taxes),
         "amount_total": amounts.total,
+        "adjustable_quantity": None,
         "currency": currency,
         "description": product["name"],
         "metadata": spec.get("metadata", {}),
@@ -351,14 +405,16 @@ def _discount_object(coupon: dict[str, Any], session_id: str) -> dict[str, Any]:
         "id": f"di_{session_id[-20:]}",
         "object": "discount",
         "checkout_session": session_id,
-        "coupon": coupon,
         "customer": None,
+        "customer_account": None,
         "end": None,
         "invoice": None,
         "invoice_item": None,
         "promotion_code": None,
+        "source": {"coupon": coupon, "type": "coupon"},
         "start": coupon["created"],
         "subscription": None,
+        "subscription_item": None,
     }
 
 

@@ -19,6 +19,8 @@ EVENT_TYPES = (
     "payment_intent.payment_failed",
     "payment_intent.canceled",
     "payment_intent.requires_action",
+    "charge.succeeded",
+    "charge.failed",
     "charge.refunded",
     "refund.created",
 )

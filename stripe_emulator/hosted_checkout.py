@@ -68,7 +68,9 @@ def pay(ctx: RequestContext, session: dict[str, Any], form: dict[str, str]) -> O
         return Outcome(error=checked)
     details = {
         "address": None,
+        "business_name": None,
         "email": checked.email,
+        "individual_name": None,
         "name": checked.name,
         "phone": None,
         "tax_exempt": "none",

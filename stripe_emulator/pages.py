@@ -75,7 +75,7 @@ def _summary_html(session: dict[str, Any]) -> str:
     ]
     breakdown = session["_breakdown"]
     for entry in breakdown["discounts"]:
-        coupon = entry["discount"]["coupon"]
+        coupon = entry["discount"]["source"]["coupon"]
         name = coupon["name"] or coupon["id"]
         rows.append(
             "<div class='summary-row' id='discount'>"

@@ -95,7 +95,7 @@ def list_response(
     *,
     type_pattern: str | None = None,
 ) -> dict[str, Any]:
-    """Stripe's list envelope with ``limit``/``starting_after``/``ending_before`` paging.
+    """Stripe's list envelope with ``created`` filters and ``limit``/cursor paging.
 
     ``items`` must be newest first, as Stripe lists them.
     """
@@ -104,19 +104,76 @@ def list_response(
         raise StripeError(
             "Invalid limit: must be between 1 and 100", param="limit", cacheable=False
         )
+    known = ctx.store.account(ctx.account).objects
+    position = {item["id"]: index for index, item in enumerate(items)}
     if type_pattern:
         items = [item for item in items if fnmatch.fnmatchcase(item["type"], type_pattern)]
-    ids = [item["id"] for item in items]
-    if params.get("starting_after"):
-        cursor = params["starting_after"]
-        items = items[ids.index(cursor) + 1 :] if cursor in ids else []
-    elif params.get("ending_before"):
-        cursor = params["ending_before"]
-        items = items[: ids.index(cursor)][-limit:] if cursor in ids else []
+    if "created" in params:
+        items = created_within(items, params["created"])
+    page, has_more = _page(items, position, known, params, limit)
     expand = [path.removeprefix("data.") for path in params.get("expand", [])]
     return {
         "object": "list",
-        "data": [render(ctx, item, expand) for item in items[:limit]],
-        "has_more": len(items) > limit,
+        "data": [render(ctx, item, expand) for item in page],
+        "has_more": has_more,
         "url": url,
     }
+
+
+_CREATED_TESTS: dict[str, Callable[[int, int], bool]] = {
+    "gt": lambda created, bound: created > bound,
+    "gte": lambda created, bound: created >= bound,
+    "lt": lambda created, bound: created < bound,
+    "lte": lambda created, bound: created <= bound,
+}
+
+
+def created_within(
+    items: list[dict[str, Any]], created: int | dict[str, int]
+) -> list[dict[str, Any]]:
+    """The items whose ``created`` matches ``created=T`` or ``created[gt|gte|lt|lte]=T``."""
+    if not isinstance(created, dict):
+        return [item for item in items if item["created"] == created]
+    for name, bound in created.items():
+        test = _CREATED_TESTS[name]  # other keys were refused by parameter validation
+        items = [item for item in items if test(item["created"], bound)]
+    return items
+
+
+def _page(
+    items: list[dict[str, Any]],
+    position: dict[str, int],
+    known: dict[str, Any],
+    params: dict[str, Any],
+    limit: int,
+) -> tuple[list[dict[str, Any]], bool]:
+    """One page of ``items`` after or before a cursor.
+
+    ``position`` ranks every object of the list before filters, so a cursor filtered out by
+    ``type`` or ``created`` still marks a place; an id the account never had is refused.
+    """
+    after, before = params.get("starting_after"), params.get("ending_before")
+    if after and before:
+        raise StripeError(
+            "Received both starting_after and ending_before parameters. Please pass in only one.",
+            param="ending_before",
+            cacheable=False,
+        )
+    if not after and not before:
+        return items[:limit], len(items) > limit
+    cursor = after or before
+    if cursor not in known:
+        raise StripeError(
+            f"No such object: '{cursor}'",
+            code="resource_missing",
+            param="starting_after" if after else "ending_before",
+            cacheable=False,
+        )
+    if cursor not in position:
+        return [], False
+    mark = position[cursor]
+    if after:
+        rest = [item for item in items if position[item["id"]] > mark]
+        return rest[:limit], len(rest) > limit
+    newer = [item for item in items if position[item["id"]] < mark]
+    return newer[-limit:], len(newer) > limit

@@ -50,7 +50,7 @@ class Route:
     also_allowed: frozenset[str] = frozenset()
 
 
-_LIST = ("limit", "starting_after", "ending_before", "expand")
+_LIST = ("limit", "starting_after", "ending_before", "created", "expand")
 
 
 def _route(

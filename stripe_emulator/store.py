@@ -9,7 +9,6 @@ request is tiny, and a single lock makes state transitions trivially race-free.
 from __future__ import annotations
 
 import collections
-import itertools
 import secrets
 import string
 import threading
@@ -70,7 +69,6 @@ class Store:
         self.accounts: dict[str, Account] = {}
         self.owners: dict[str, str] = {}
         self.clock_offset = 0.0
-        self._sequence = itertools.count()
 
     def now(self) -> int:
         """Current emulated Unix time in seconds."""
@@ -87,7 +85,6 @@ class Store:
     def add(self, account: str, obj: dict[str, Any]) -> dict[str, Any]:
         """Store a new object under ``account`` and return it."""
         with self.lock:
-            obj["_sequence"] = next(self._sequence)
             self.account(account).objects[obj["id"]] = obj
             self.owners[obj["id"]] = account
             return obj
@@ -109,10 +106,15 @@ class Store:
             return owner, self.accounts[owner].objects[object_id]
 
     def of_kind(self, account: str, kind: str) -> list[dict[str, Any]]:
-        """All objects of one kind in an account, newest first."""
+        """All objects of one kind in an account, newest first.
+
+        Objects made in the same second keep the order they were stored in: the account's
+        dict preserves insertion order and the sort is stable.
+        """
         with self.lock:
             found = [o for o in self.account(account).objects.values() if o["object"] == kind]
-        return sorted(found, key=lambda o: (o["created"], o["_sequence"]), reverse=True)
+        found.reverse()
+        return sorted(found, key=lambda o: o["created"], reverse=True)
 
     def remember_response(self, account: str, key: str, response: StoredResponse) -> None:
         """Keep a response for replay, forgetting the oldest past the cache size."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stripe_emulator.signing import signature_header
+from stripe_emulator.store import public
 
 WILDCARD_ACCOUNT = "*"
 DEFAULT_SECRET = "whsec_emulator"  # noqa: S105 - documented test-only default
@@ -149,6 +150,7 @@ class WebhookDispatcher:
             status, error = self._post(delivery)
             self._record(delivery, status, error)
             if status is not None and 200 <= status < 300:
+                self._delivered(delivery.event)
                 continue
             delay = self.retry_base_seconds * (2 ** (delivery.attempt - 1))
             retry_at = time.monotonic() + delay
@@ -160,8 +162,13 @@ class WebhookDispatcher:
                 delivery.sequence = next(self._sequence)
                 heapq.heappush(self._queue, delivery)
 
+    def _delivered(self, event: dict[str, Any]) -> None:
+        """The endpoint has the event: later retrievals show no delivery pending, as Stripe's."""
+        with self._condition:
+            event["pending_webhooks"] = max(0, event["pending_webhooks"] - 1)
+
     def _post(self, delivery: _Delivery) -> tuple[int | None, str | None]:
-        payload = json.dumps(delivery.event, indent=2).encode()
+        payload = json.dumps(public(delivery.event), indent=2).encode()
         request = urllib.request.Request(  # noqa: S310 - configure() admits only http(s)
             delivery.endpoint.url,
             data=payload,

@@ -64,7 +64,8 @@ def _check_fields(schema: dict[str, Any], ref: str, obj: dict[str, Any], path: s
 def check_value(schema: dict[str, Any], spec: dict[str, Any], value: Any, path: str) -> list[str]:
     """Problems with one value against one field's schema (``spec``)."""
     if value is None:
-        return [] if spec.get("nullable") else [f"{path}: null is not allowed"]
+        allowed = spec.get("nullable") or spec["type"] == "any"
+        return [] if allowed else [f"{path}: null is not allowed"]
     return _check_shape(schema, spec, value, path)
 
 

@@ -38,7 +38,8 @@ def test_usd_exclusive_tax_with_percent_coupon(client):
     breakdown = session.total_details.breakdown
     assert breakdown.taxes[0].amount == 186
     assert breakdown.taxes[0].taxable_amount == 2250
-    assert breakdown.discounts[0].discount.coupon.id == coupon.id
+    assert breakdown.discounts[0].discount.source.type == "coupon"
+    assert breakdown.discounts[0].discount.source.coupon.id == coupon.id
 
 
 def test_usd_inclusive_tax_with_amount_coupon(client):

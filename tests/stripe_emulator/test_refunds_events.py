@@ -58,6 +58,7 @@ def test_events_list_filter_limit_and_retrieve(client):
         "charge.refunded",
         "refund.created",
         "payment_intent.succeeded",
+        "charge.succeeded",
         "payment_intent.created",
     ]
     only = client.v1.events.list(params={"type": "payment_intent.succeeded"})
