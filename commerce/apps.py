@@ -11,3 +11,4 @@ class CommerceConfig(AppConfig):
     def ready(self) -> None:
         # Importing these registers their system checks.
         from . import checks, throttling  # noqa: F401
+        from .cart import receivers  # noqa: F401  (connects the cart's signal receivers)

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "home",
     "commerce",
     "wagtail.contrib.forms",
+    "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
     "wagtail.sites",
     "wagtail.users",
@@ -217,6 +218,11 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
 # Requests per client to the buy endpoint ("30/m": 30 a minute; "100/h"; empty: no limit).
 COMMERCE_BUY_RATE = env.str("COMMERCE_BUY_RATE", default="30/m")
+# Requests per client to the cart's changing endpoints (add, remove, update, discount, order).
+COMMERCE_CART_RATE = env.str("COMMERCE_CART_RATE", default="120/m")
+# The most of one item, and the most different items, a cart may hold.
+COMMERCE_CART_MAX_QUANTITY = env.int("COMMERCE_CART_MAX_QUANTITY", default=99)
+COMMERCE_CART_MAX_LINES = env.int("COMMERCE_CART_MAX_LINES", default=50)
 
 # Admin login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
 # user name from one address, that pair is refused, right password included, for

@@ -40,6 +40,7 @@ STRIPE_MAX_NETWORK_RETRIES = 1
 # Tests that are not about rate limits buy far more often than a shopper would; the rate-limit
 # tests set their own rates. The cache (this process's memory) is emptied before each test.
 COMMERCE_BUY_RATE = "10000/m"
+COMMERCE_CART_RATE = "10000/m"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Django's test client logs in without a request, which django-axes refuses; the login
 # throttling tests switch it on.

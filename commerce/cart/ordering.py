@@ -1,0 +1,57 @@
+"""Turning a cart into an order, and finding a shopper's own orders."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from wagtail.models import Site
+
+from ..http import shopper_key
+from ..models import Order
+from ..orders import PlacementRefused
+from ..pricing import DiscountRefused
+from .cart import Cart
+from .pricing import find_discount
+
+
+def place_cart_order(request: HttpRequest, cart: Cart) -> Order:
+    """A pending order of the cart's lines, discount and the site's taxes.
+
+    The order's open key names the cart and its version, so the same cart placed twice
+    at once (a double click on Pay, two tabs) gives one order, and a cart changed since
+    gives a new one. The cart keeps its lines until that order is paid. Raises
+    `PlacementRefused` with a message for the shopper.
+    """
+    from ..orders.placement import place_order
+
+    lines = cart.lines()
+    if not lines or not cart.currency:
+        raise PlacementRefused("Your cart is empty.")
+    discount = None
+    if cart.discount_code:
+        try:
+            discount = find_discount(cart.discount_code, cart.currency)
+        except DiscountRefused as refusal:
+            raise PlacementRefused(str(refusal)) from None
+    order = place_order(
+        currency=cart.currency,
+        lines=lines,
+        discount=discount,
+        shopper_key=shopper_key(request),
+        user=request.user,
+        open_key=f"cart:{cart.cart_id}:{cart.version}",
+        site=Site.find_for_request(request),
+    )
+    cart.remember_order(order)
+    return order
+
+
+def orders_of(request: HttpRequest) -> QuerySet[Order]:
+    """The orders this request may see: a signed-in user's own, and those placed by this
+    browser session without signing in."""
+    session_key = request.session.session_key
+    mine = Q(user__isnull=True, shopper_key=session_key) if session_key else Q(pk__in=[])
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        mine |= Q(user=user)
+    return Order.objects.filter(mine)

@@ -1,0 +1,95 @@
+"""Where carts are kept between requests, and the lock that makes changing them safe.
+
+A cart is not written into the shopper's session blob: Django saves that blob whole at
+the end of every request that touched it, so two tabs adding at once would each write
+back their own copy and one line would be lost. Each cart is a record of its own in the
+session engine (`SESSION_ENGINE`: the database, the cache or both, expiring like
+sessions and removed by `clearsessions`), named by a key the browser never sees, and
+every change re-reads the record under a lock in the shared cache, changes it and writes
+it back before the lock is released. The browser's session only points at its cart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+import uuid
+from collections.abc import Iterator
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase, UpdateError
+from django.core.cache import cache
+from django.utils.crypto import salted_hmac
+
+# How long a lock may be held before it lapses (a worker that died holding it), and how
+# long a request waits for one before giving up with CartBusy.
+LOCK_SECONDS = 10
+LOCK_WAIT_SECONDS = 5.0
+LOCK_POLL_SECONDS = 0.01
+
+
+class CartBusy(Exception):
+    """The cart stayed locked by other requests for longer than a request should wait."""
+
+
+def _store(key: str | None = None) -> SessionBase:
+    return import_module(settings.SESSION_ENGINE).SessionStore(key)
+
+
+def new_key() -> str:
+    """A fresh, unguessable record key (lowercase hex, as every session backend accepts)."""
+    return uuid.uuid4().hex
+
+
+def derived_key(purpose: str, value: str) -> str:
+    """A record key derived from `value` with the SECRET_KEY, so nobody who knows a user id
+    or an order reference can name (or use as a session cookie) the record behind it."""
+    return salted_hmac(f"commerce.cart.{purpose}", value).hexdigest()[:32]
+
+
+def load(key: str) -> dict[str, Any]:
+    """The record's data, or an empty dict if it does not exist (or expired)."""
+    return dict(_store(key).load())
+
+
+def save(key: str, data: dict[str, Any]) -> None:
+    """Write the record whole, creating it if needed, and restart its expiry."""
+    record = _store(key)
+    record.clear()  # no read: the data is replaced, not merged
+    record.update(data)
+    record.set_expiry(settings.SESSION_COOKIE_AGE)
+    try:
+        record.save(must_create=False)
+    except UpdateError:
+        record.save(must_create=True)
+
+
+def delete(key: str) -> None:
+    _store(key).delete(key)
+
+
+def session_data(session_key: str) -> dict[str, Any]:
+    """What the store holds for a browser session right now (not the request's copy)."""
+    return dict(_store(session_key).load())
+
+
+@contextlib.contextmanager
+def locked(name: str) -> Iterator[None]:
+    """Hold the lock called `name` in the default cache (Redis in production, shared by
+    every worker; `cache.add` is atomic there). Waits at most LOCK_WAIT_SECONDS."""
+    lock_key = "commerce:cart-lock:" + hashlib.sha256(name.encode()).hexdigest()[:40]
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while not cache.add(lock_key, token, LOCK_SECONDS):
+        if time.monotonic() >= deadline:
+            raise CartBusy(name)
+        time.sleep(LOCK_POLL_SECONDS)
+    try:
+        yield
+    finally:
+        # Only our own lock: one that lapsed and was taken by another request stays.
+        if cache.get(lock_key) == token:
+            cache.delete(lock_key)
