@@ -9,6 +9,8 @@ from django.views.decorators.http import require_GET
 ROBOTS_TXT = """User-agent: *
 Disallow: /admin/
 Disallow: /v1/buy/
+Disallow: /v2/cart/
+Disallow: /v2/order/
 Disallow: /search/
 """
 

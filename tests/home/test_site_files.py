@@ -53,6 +53,7 @@ def test_every_robots_txt_disallow_path_is_a_route(client, home_page):
     are added and removed."""
     paths = disallowed_paths(client)
     assert "/admin/" in paths and "/v1/buy/" in paths
+    assert "/v2/cart/" in paths and "/v2/order/" in paths
     assert [path for path in paths if not routed(path)] == []
 
 
