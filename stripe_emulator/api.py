@@ -75,7 +75,6 @@ def _check_headers(headers: dict[str, str], method: str) -> None:
     if version is not None and version != API_VERSION:
         raise StripeError(
             f"Invalid Stripe API version: {version}. The emulator implements {API_VERSION} only.",
-            param="stripe_version",
             cacheable=False,
         )
     key = headers.get("idempotency-key")

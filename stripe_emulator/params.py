@@ -130,6 +130,8 @@ def validate(
         elif supported is not None and key not in supported:
             raise unknown_param(key)
         else:
+            if key == "metadata":
+                _check_metadata(value, key)
             result[key] = _coerce(value, hints[key], key, _below(supported, key))
     for key in sorted(required - REQUEST_OPTION_NAMES):
         if key not in params:
@@ -161,8 +163,6 @@ def _coerce(value: Any, annotation: Any, path: str, table: Table | None) -> Any:
             if value == "":
                 return {}
             raise invalid_param("Invalid hash", path)
-        if path == "metadata" or path.endswith("[metadata]"):
-            _check_metadata(value, path)
         value_type = typing.get_args(annotation)[1]
         return {
             key: _coerce(item, value_type, f"{path}[{key}]", None) for key, item in value.items()
@@ -174,8 +174,13 @@ def _coerce(value: Any, annotation: Any, path: str, table: Table | None) -> Any:
     return value
 
 
-def _check_metadata(value: dict[str, Any], path: str) -> None:
-    """Stripe's limits on metadata: 50 keys, keys up to 40 and values up to 500 characters."""
+def _check_metadata(value: Any, path: str) -> None:
+    """Stripe's limits on metadata: a hash (or "" to clear it) of 50 keys at most, keys up to
+    40 and values up to 500 characters. stripe-python types it loosely, so it is checked here."""
+    if value == "":
+        return
+    if not isinstance(value, dict):
+        raise invalid_param("Invalid hash", path)
     if len(value) > METADATA_MAX_KEYS:
         raise invalid_param(
             f"Metadata can have up to {METADATA_MAX_KEYS} keys, but you've set {len(value)}.",
@@ -241,6 +246,8 @@ def _coerce_typed_dict(value: Any, schema: type, path: str, table: Table | None)
         item_path = f"{path}[{key}]"
         if key not in hints or (table is not None and key not in table):
             raise unknown_param(item_path)
+        if key == "metadata":
+            _check_metadata(item, item_path)
         result[key] = _coerce(item, hints[key], item_path, _below(table, key))
     for key in sorted(required):
         if key not in value:

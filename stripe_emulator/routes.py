@@ -81,7 +81,10 @@ SUPPORTED = {
     ),
     "checkout.sessions.list": parameter_table(*_LIST, "payment_intent", "status"),
     "checkout.sessions.retrieve": parameter_table("expand"),
-    "checkout.sessions.line_items": parameter_table(*_LIST),
+    # Stripe takes no ``created`` filter for a session's line items.
+    "checkout.sessions.line_items": parameter_table(
+        "limit", "starting_after", "ending_before", "expand"
+    ),
     "checkout.sessions.expire": parameter_table("expand"),
     "coupons.create": parameter_table(
         "id", "percent_off", "amount_off", "currency", "duration", "duration_in_months",
