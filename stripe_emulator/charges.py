@@ -21,24 +21,26 @@ def create(
 ) -> dict[str, Any]:
     """Store a succeeded charge, or a failed one when ``failure`` describes a decline.
 
-    Announces it with ``charge.succeeded`` or ``charge.failed``, as Stripe does.
+    Announces it with ``charge.succeeded`` or ``charge.failed``, as Stripe does; a charge of a
+    ``capture_method=manual`` PaymentIntent succeeds uncaptured (the amount is only held).
     """
     succeeded = failure is None
+    captured = succeeded and payment_intent["capture_method"] != "manual"
     charge_id = new_id("ch")
     card = method["card"]
     charge = {
         "id": charge_id,
         "object": "charge",
         "amount": payment_intent["amount"],
-        "amount_captured": payment_intent["amount"] if succeeded else 0,
+        "amount_captured": payment_intent["amount"] if captured else 0,
         "amount_refunded": 0,
         "application": None,
         "application_fee": None,
         "application_fee_amount": None,
-        "balance_transaction": new_id("txn") if succeeded else None,
+        "balance_transaction": new_id("txn") if captured else None,
         "billing_details": {**method["billing_details"], "tax_id": None},
         "calculated_statement_descriptor": STATEMENT_DESCRIPTOR,
-        "captured": succeeded,
+        "captured": captured,
         "created": ctx.now(),
         "currency": payment_intent["currency"],
         "customer": payment_intent.get("customer"),

@@ -148,9 +148,11 @@ class WebhookDispatcher:
             if delivery is None:
                 return
             status, error = self._post(delivery)
-            self._record(delivery, status, error)
-            if status is not None and 200 <= status < 300:
+            succeeded = status is not None and 200 <= status < 300
+            if succeeded:  # before the attempt is logged, which tests wait for
                 self._delivered(delivery.event)
+            self._record(delivery, status, error)
+            if succeeded:
                 continue
             delay = self.retry_base_seconds * (2 ** (delivery.attempt - 1))
             retry_at = time.monotonic() + delay

@@ -27,11 +27,18 @@ def load_schema(path: Path = SCHEMA_PATH) -> dict[str, Any]:
 
 
 def validate_resource(
-    schema: dict[str, Any], obj: Any, path: str = "$", expected: str | None = None
+    schema: dict[str, Any],
+    obj: Any,
+    path: str = "$",
+    expected: str | None = None,
+    *,
+    partial: bool = False,
 ) -> list[str]:
     """Problems with a Stripe object (``{"object": "charge", ...}``); empty when it conforms.
 
-    ``expected`` is the ``object`` value it must have, when the caller knows it.
+    ``expected`` is the ``object`` value it must have, when the caller knows it. ``partial``
+    accepts an object with fewer top-level fields, such as the PaymentIntent a publishable
+    key sees; the fields it has must still conform.
     """
     if not isinstance(obj, dict):
         return [f"{path}: expected an object, got {_kind(obj)}"]
@@ -41,10 +48,12 @@ def validate_resource(
     ref = schema["resources"].get(name)
     if ref is None:
         return [f"{path}.object: {name!r} is not a resource in the schema"]
-    return _check_fields(schema, ref, obj, path)
+    return _check_fields(schema, ref, obj, path, partial=partial)
 
 
-def _check_fields(schema: dict[str, Any], ref: str, obj: dict[str, Any], path: str) -> list[str]:
+def _check_fields(
+    schema: dict[str, Any], ref: str, obj: dict[str, Any], path: str, *, partial: bool = False
+) -> list[str]:
     fields = schema["types"][ref]["fields"]
     problems = []
     for key in obj:
@@ -54,7 +63,7 @@ def _check_fields(schema: dict[str, Any], ref: str, obj: dict[str, Any], path: s
             problems.append(f"{path}.{key}: not a field of {ref}")
     for key, spec in fields.items():
         if key not in obj:
-            if spec["required"]:
+            if spec["required"] and not partial:
                 problems.append(f"{path}.{key}: missing")
             continue
         problems.extend(check_value(schema, spec, obj[key], f"{path}.{key}"))

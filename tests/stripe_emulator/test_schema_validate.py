@@ -127,3 +127,11 @@ def test_the_object_kind_must_be_known(schema):
     assert validate_resource(schema, coupon(), expected="charge") == [
         "$.object: expected 'charge', got 'coupon'"
     ]
+
+
+def test_partial_objects_may_lack_fields_but_not_break_the_rest(schema):
+    obj = coupon()
+    del obj["times_redeemed"]
+    assert validate_resource(schema, obj, partial=True) == []
+    obj["valid"] = "yes"
+    assert validate_resource(schema, obj, partial=True) == ["$.valid: expected a boolean, got str"]
