@@ -71,6 +71,15 @@ def checkout_page(
         return html_response(pages.checkout_page(session, items, error=error, values=values))
 
 
+def receipt_page(emulator: Emulator, charge_id: str) -> Response:
+    """``/receipts/payment/{charge}``: the page a succeeded charge's ``receipt_url`` opens."""
+    with emulator.store.lock:
+        found = emulator.store.find_anywhere(charge_id)
+        if found is None or found[1]["object"] != "charge" or found[1]["status"] != "succeeded":
+            return _not_found()
+        return html_response(pages.receipt_page(found[1]))
+
+
 def authentication_page(
     emulator: Emulator, method: str, intent_id: str, body: bytes, base_url: str
 ) -> Response:

@@ -11,6 +11,8 @@ from stripe_emulator.store import new_id
 
 #: What the emulated account's charges show on statements (no account settings to read).
 STATEMENT_DESCRIPTOR = "EMULATED STORE"
+#: Where a succeeded charge's ``receipt_url`` points (served by the emulator, no key needed).
+RECEIPT_PREFIX = "/receipts/payment/"
 
 
 def create(
@@ -95,7 +97,7 @@ def create(
         },
         "receipt_email": payment_intent.get("receipt_email"),
         "receipt_number": None,
-        "receipt_url": f"{ctx.base_url}/receipts/payment/{charge_id}" if succeeded else None,
+        "receipt_url": f"{ctx.base_url}{RECEIPT_PREFIX}{charge_id}" if succeeded else None,
         "refunded": False,
         "review": None,
         "shipping": None,

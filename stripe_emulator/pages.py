@@ -159,6 +159,25 @@ def closed_session_page(session: dict[str, Any]) -> str:
     )
 
 
+def receipt_page(charge: dict[str, Any]) -> str:
+    """What a charge's ``receipt_url`` shows: the amount paid, refunds and the card used."""
+    currency = charge["currency"]
+    card = charge["payment_method_details"]["card"]
+    rows = [
+        f"<p>Amount paid <strong id='receipt-amount'>"
+        f"{escape(format_amount(charge['amount_captured'], currency))}</strong></p>",
+        f"<p>Payment method <span id='receipt-card'>{escape(card['brand'].title())} "
+        f"ending in {escape(card['last4'])}</span></p>",
+    ]
+    if charge["description"]:
+        rows.append(f"<p id='receipt-description'>{escape(charge['description'])}</p>")
+    if charge["amount_refunded"]:
+        refunded = format_amount(charge["amount_refunded"], currency)
+        rows.append(f"<p>Refunded <strong id='receipt-refunded'>{escape(refunded)}</strong></p>")
+    body = "<div class='notice'><h1>Receipt</h1>" + "".join(rows) + "</div>"
+    return _document("Receipt", body)
+
+
 def authentication_page(intent: dict[str, Any]) -> str:
     """Stripe's 3-D Secure test page: the shopper approves or fails the challenge."""
     amount = format_amount(intent["amount"], intent["currency"])

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from stripe_emulator import api, browser_routes, control
+from stripe_emulator.charges import RECEIPT_PREFIX
 from stripe_emulator.emulator import Emulator
 from stripe_emulator.pages import notice_page
 from stripe_emulator.responses import Response, html_response
@@ -108,6 +109,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         if path.startswith("/c/pay/") and method in ("GET", "POST"):
             rest = path[len("/c/pay/") :]
             return browser_routes.checkout_page(emulator, method, rest, body, self._base_url())
+        if path.startswith(RECEIPT_PREFIX) and method == "GET":
+            return browser_routes.receipt_page(emulator, path[len(RECEIPT_PREFIX) :])
         if path.startswith("/3ds/") and method in ("GET", "POST"):
             intent_id = path[len("/3ds/") :]
             return browser_routes.authentication_page(
