@@ -100,7 +100,7 @@ def _start_checkout(request: HttpRequest, order: Order) -> HttpResponse:
             message = "This order is already paid."
         if form_post:
             return _payment_error(request, 409, message)
-        return json_error(409, message, status=order.status)
+        return json_error(409, message, orderStatus=order.status)
     urls = CheckoutUrls(
         success_url=request.build_absolute_uri(reverse("commerce:checkout_success"))
         + "?session_id={CHECKOUT_SESSION_ID}",

@@ -88,3 +88,18 @@ def test_tabs_adding_the_same_item_at_once_count_every_click(live_server, catalo
     assert sorted(answer["quantity"] for answer in answers) == list(range(2, 12))
     cart = request_json(live_server, "/v2/cart/", cookies, token)
     assert cart["lines"][0]["quantity"] == 11
+
+
+def test_the_same_cart_placed_from_many_tabs_at_once_is_one_order(live_server, catalog):
+    from commerce.models import Order
+
+    item = ItemPageFactory(parent=catalog, title="Enamel Mug")
+    cookies, token = open_shop(live_server, item)
+    request_json(live_server, "/v2/cart/add/", cookies, token, {"itemId": item.pk, "quantity": 2})
+
+    answers = at_once(8, lambda n: request_json(live_server, "/v2/cart/order/", cookies, token, {}))
+
+    assert all(answer["orderCreated"] for answer in answers)
+    assert len({answer["orderId"] for answer in answers}) == 1
+    order = Order.objects.get()
+    assert [(line.item_id, line.quantity) for line in order.lines.all()] == [(item.pk, 2)]
