@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from wagtail.admin.forms import WagtailAdminPageForm
+from django.core.exceptions import ValidationError
+from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 
 from . import money
 
@@ -51,4 +52,61 @@ class ItemPageForm(WagtailAdminPageForm):
             self.add_error("price", str(error))
             return cleaned_data
         self.instance.price_amount = amount
+        return cleaned_data
+
+
+class DiscountForm(WagtailAdminModelForm):
+    """Editors type an amount off as shoppers read it; the store keeps minor units."""
+
+    amount_off_value = forms.DecimalField(
+        label="Amount off",
+        required=False,
+        min_value=0,
+        max_digits=15,
+        help_text="E.g. 5.00 (USD) or 500 (JPY). Leave empty for a percentage.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if instance is not None and instance.amount_off is not None and instance.currency:
+            self.initial.setdefault(
+                "amount_off_value", money.to_decimal(instance.amount_off, instance.currency)
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        value = cleaned_data.get("amount_off_value")
+        currency_code = cleaned_data.get("currency")
+        self.instance.amount_off = None
+        if value is None:
+            return cleaned_data
+        if not currency_code:
+            self.add_error("currency", "An amount off needs its currency.")
+            return cleaned_data
+        try:
+            amount = money.parse_amount(value, currency_code)
+            money.to_stripe_amount(amount, currency_code)
+        except money.MoneyError as error:
+            self.add_error("amount_off_value", str(error))
+            return cleaned_data
+        if amount <= 0:
+            self.add_error("amount_off_value", "The amount off must be more than zero.")
+            return cleaned_data
+        self.instance.amount_off = amount
+        return cleaned_data
+
+
+class ShopSettingsForm(WagtailAdminModelForm):
+    """Refuses default taxes Stripe could not charge together."""
+
+    def clean(self) -> dict[str, Any]:
+        from .models.pricing import check_taxes_combine
+
+        cleaned_data = super().clean()
+        taxes = list(cleaned_data.get("default_taxes") or [])
+        try:
+            check_taxes_combine(taxes)
+        except ValidationError as error:
+            self.add_error("default_taxes", error)
         return cleaned_data

@@ -19,11 +19,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from . import refunds, services
-from .models import Order, OrderStatus, PaymentFlow, Refund, RefundStatus
+from . import refunds
+from .models import Order, OrderStatus, PaymentMethod, PaymentStatus, Refund, RefundStatus
 from .payments import gateway
 from .payments.accounts import StripeAccount, account_by_label, configured_accounts
 from .payments.exceptions import PaymentError
+from .payments.methods import checkout_session
 
 logger = logging.getLogger(__name__)
 
@@ -62,11 +63,9 @@ def reconcile(older_than: timedelta = DEFAULT_OLDER_THAN, limit: int = DEFAULT_L
     """Settle pending orders older than `older_than`, stray sessions and due refunds."""
     summary = Summary()
     cutoff = timezone.now() - older_than
-    pending = Order.objects.filter(
-        status=OrderStatus.PENDING,
-        payment_flow=PaymentFlow.CHECKOUT_SESSION,
-        created_at__lt=cutoff,
-    ).order_by("created_at", "pk")[:limit]
+    pending = Order.objects.filter(status=OrderStatus.PENDING, created_at__lt=cutoff).order_by(
+        "created_at", "pk"
+    )[:limit]
     for order in pending:
         summary.checked += 1
         _count(summary, _reconcile_order(order))
@@ -86,20 +85,22 @@ def reconcile(older_than: timedelta = DEFAULT_OLDER_THAN, limit: int = DEFAULT_L
 
 def _reconcile_order(order: Order) -> str:
     """The order's status after asking Stripe, or "error"."""
-    account = account_by_label(order.stripe_account)
-    if account is None:
-        logger.error("Order %s: no Stripe account %r is configured", order.pk, order.stripe_account)
-        return "error"
-    session_id = order.stripe_checkout_session_id
+    payment = order.latest_payment()
     try:
-        if not session_id:
-            services.fail_sessionless_order(order)
-        else:
-            session = gateway.retrieve_checkout_session(account, session_id)
+        if payment is None or not payment.stripe_id:
+            checkout_session.fail_paymentless_order(order)
+        elif payment.method == PaymentMethod.CHECKOUT_SESSION:
+            account = account_by_label(payment.stripe_account)
+            if account is None:
+                logger.error(
+                    "Order %s: no Stripe account %r is configured", order.pk, payment.stripe_account
+                )
+                return "error"
+            session = gateway.retrieve_checkout_session(account, payment.stripe_id)
             if session.get("status") == "open" and _overdue(session):
                 # Stripe closes overdue sessions itself, a little late; do not wait for it.
-                session = _expire(account, session_id)
-            services.apply_checkout_session(account.label, session)
+                session = _expire(account, payment.stripe_id)
+            checkout_session.apply_checkout_session(account.label, session)
     except PaymentError as error:
         logger.warning("Order %s could not be reconciled: %s", order.pk, error.detail)
         return "error"
@@ -163,8 +164,11 @@ def _expire_stray_sessions(account: StripeAccount, limit: int, summary: Summary)
 
 
 def _is_stray(session: dict[str, Any]) -> bool:
-    order = services.find_order_for_checkout_session(session)
-    if order is None or order.stripe_checkout_session_id == session.get("id"):
-        return False  # not ours, or the order's own session
+    order = checkout_session.find_order_for_checkout_session(session)
+    if order is None:
+        return False  # not ours
+    payment = order.payments.filter(stripe_id=session.get("id")).first()
+    if payment is not None and payment.status == PaymentStatus.OPEN:
+        return False  # the order's live attempt
     # A session being created right now is not recorded yet: leave it to its request.
-    return not services.attempt_in_flight(order)
+    return not checkout_session.attempt_in_flight(order)

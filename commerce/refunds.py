@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 def record_duplicate_payment(
-    order: Order, session: dict[str, Any], payment_intent_id: str | None
+    order: Order, account_label: str, session: dict[str, Any], payment_intent_id: str | None
 ) -> str:
     """A second payment for an order already paid (two of its sessions both paid): the
     money goes back. Written as due here, sent after commit (never under the lock)."""
@@ -38,7 +38,7 @@ def record_duplicate_payment(
         )
         return "duplicate payment: nothing to refund"
     refund, created = Refund.objects.get_or_create(
-        stripe_account=order.stripe_account,
+        stripe_account=account_label,
         stripe_payment_intent_id=payment_intent_id,
         reason=RefundReason.DUPLICATE_PAYMENT,
         defaults={

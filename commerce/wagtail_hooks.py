@@ -1,4 +1,5 @@
-"""Wagtail admin registration: orders and payment events, read-only."""
+"""Wagtail admin registration: one Shop group with orders, payments and payment events
+(read-only), and the discounts and taxes editors manage."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from wagtail.snippets.models import get_snippet_models, register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .admin_views import OrderInspectView, PaymentEventInspectView, ReadOnlyIndexView
-from .models import Order, PaymentEvent
+from .models import Discount, Order, Payment, PaymentEvent, Tax
 
 READ_ONLY_INDEX_TEMPLATE = "commerce/admin/read_only_index.html"
 
@@ -60,9 +61,9 @@ class OrderViewSet(SnippetViewSet):
     model = Order
     icon = "list-ul"
     menu_label = "Orders"
-    list_display = ["__str__", "status", "formatted_total", "stripe_account", "created_at"]
-    list_filter = ["status", "currency", "payment_flow"]
-    search_fields = ["stripe_checkout_session_id", "stripe_payment_intent_id", "email"]
+    list_display = ["__str__", "status", "formatted_total", "currency", "created_at"]
+    list_filter = ["status", "currency", "created_at"]
+    search_fields = ["email", "payments__stripe_id", "payments__stripe_payment_intent_id"]
     inspect_view_enabled = True
     inspect_view_class = OrderInspectView
     index_view_class = ReadOnlyIndexView
@@ -70,6 +71,7 @@ class OrderViewSet(SnippetViewSet):
     inspect_view_fields = [
         "status",
         "items_summary",
+        "adjustments_summary",
         "currency",
         "subtotal_amount",
         "discount_amount",
@@ -77,15 +79,43 @@ class OrderViewSet(SnippetViewSet):
         "total_amount",
         "amount_refunded",
         "refunds_summary",
+        "payments_summary",
         "email",
-        "payment_flow",
-        "stripe_account",
-        "stripe_checkout_session_id",
-        "stripe_payment_intent_id",
         "created_at",
         "paid_at",
     ]
     copy_view_enabled = False
+
+
+class PaymentViewSet(SnippetViewSet):
+    model = Payment
+    icon = "credit-card"
+    menu_label = "Payments"
+    list_display = ["__str__", "order", "status", "stripe_account", "started_at"]
+    list_filter = ["status", "method", "stripe_account"]
+    search_fields = ["stripe_id", "stripe_payment_intent_id"]
+    inspect_view_enabled = True
+    index_view_class = ReadOnlyIndexView
+    index_template_name = READ_ONLY_INDEX_TEMPLATE
+    copy_view_enabled = False
+
+
+class DiscountViewSet(SnippetViewSet):
+    model = Discount
+    icon = "tag"
+    menu_label = "Discounts"
+    list_display = ["name", "code", "describe", "valid_until", "active"]
+    list_filter = ["active", "currency"]
+    search_fields = ["name", "code"]
+
+
+class TaxViewSet(SnippetViewSet):
+    model = Tax
+    icon = "table"
+    menu_label = "Taxes"
+    list_display = ["__str__", "country", "jurisdiction", "currencies", "active"]
+    list_filter = ["inclusive", "active"]
+    search_fields = ["name", "jurisdiction"]
 
 
 class PaymentEventViewSet(SnippetViewSet):
@@ -102,7 +132,7 @@ class PaymentEventViewSet(SnippetViewSet):
 
 
 class CommerceViewSetGroup(SnippetViewSetGroup):
-    items = (OrderViewSet, PaymentEventViewSet)
+    items = (OrderViewSet, PaymentViewSet, PaymentEventViewSet, DiscountViewSet, TaxViewSet)
     menu_icon = "tag"
     menu_label = "Shop"
     menu_name = "shop"
@@ -110,6 +140,7 @@ class CommerceViewSetGroup(SnippetViewSetGroup):
 
 register_permission_policy(Order, ReadOnlyPermissionPolicy(Order))
 register_permission_policy(PaymentEvent, ReadOnlyPermissionPolicy(PaymentEvent))
+register_permission_policy(Payment, ReadOnlyPermissionPolicy(Payment))
 register_snippet(CommerceViewSetGroup)
 # After Wagtail's own bulk delete (order 0), so this one replaces it for read-only models.
 hooks.register("register_bulk_action", RefusedBulkDelete, order=1)

@@ -17,10 +17,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import services
 from .models import Order, PaymentEvent
 from .payments import gateway
 from .payments.accounts import StripeAccount
+from .payments.methods import checkout_session
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +30,14 @@ Handler = Callable[[StripeAccount, dict[str, Any], str], tuple[Order | None, str
 def _checkout_session_changed(
     account: StripeAccount, session: dict[str, Any], event_id: str
 ) -> tuple[Order | None, str]:
-    return services.apply_checkout_session(account.label, session, stripe_event_id=event_id)
+    return checkout_session.apply_checkout_session(account.label, session, stripe_event_id=event_id)
 
 
 def _checkout_payment_failed(
     account: StripeAccount, session: dict[str, Any], event_id: str
 ) -> tuple[Order | None, str]:
     # The session itself still says "complete": only the event's type tells the failure.
-    return services.fail_checkout_session(account.label, session)
+    return checkout_session.fail_checkout_session(account.label, session)
 
 
 HANDLERS: dict[str, Handler] = {

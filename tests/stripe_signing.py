@@ -34,7 +34,7 @@ def paid_checkout_session(order: Any, **overrides: Any) -> dict[str, Any]:
     """The Checkout Session Stripe reports once `order`'s current session is paid; fields
     given as `overrides` replace (or add to) it."""
     session = {
-        "id": order.stripe_checkout_session_id,
+        "id": order.latest_payment().stripe_id,
         "object": "checkout.session",
         "status": "complete",
         "payment_status": "paid",

@@ -2,28 +2,46 @@
 
 from .orders import (
     ALLOWED_TRANSITIONS,
+    AdjustmentKind,
     Order,
+    OrderAdjustment,
     OrderLine,
     OrderStatus,
     PaymentEvent,
-    PaymentFlow,
     Refund,
     RefundReason,
     RefundStatus,
 )
 from .pages import CatalogPage, ItemPage, ItemPageQuerySet
+from .payments import (
+    LIVE_STATUSES,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    StripePricingObject,
+)
+from .pricing import Discount, ShopSettings, Tax
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
+    "LIVE_STATUSES",
+    "AdjustmentKind",
     "CatalogPage",
+    "Discount",
     "ItemPage",
     "ItemPageQuerySet",
     "Order",
+    "OrderAdjustment",
     "OrderLine",
     "OrderStatus",
+    "Payment",
     "PaymentEvent",
-    "PaymentFlow",
+    "PaymentMethod",
+    "PaymentStatus",
     "Refund",
     "RefundReason",
     "RefundStatus",
+    "ShopSettings",
+    "StripePricingObject",
+    "Tax",
 ]

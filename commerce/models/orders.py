@@ -9,12 +9,15 @@ invisible to another. Amounts are integer minor units in the order's one currenc
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from .. import money
+from ..pricing import DiscountTerms, TaxTerms
 
 
 class OrderStatus(models.TextChoices):
@@ -46,11 +49,6 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-class PaymentFlow(models.TextChoices):
-    CHECKOUT_SESSION = "checkout_session", "Stripe Checkout"
-    PAYMENT_INTENT = "payment_intent", "Payment Element"
-
-
 class Order(models.Model):
     """A shopper's purchase of one or more items in one currency.
 
@@ -78,23 +76,6 @@ class Order(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     email = models.EmailField(blank=True)
-
-    payment_flow = models.CharField(max_length=24, choices=PaymentFlow.choices)
-    stripe_account = models.CharField(
-        max_length=16,
-        blank=True,
-        help_text="Label of the Stripe account used (currency or default).",
-    )
-    stripe_checkout_session_id = models.CharField(
-        max_length=255, null=True, blank=True, unique=True
-    )
-    stripe_payment_intent_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
-    checkout_url = models.URLField(max_length=2000, blank=True)
-    checkout_expires_at = models.DateTimeField(null=True, blank=True)
-    checkout_attempts = models.PositiveIntegerField(default=0)
-    # When the current attempt asked Stripe for a session: requests arriving while it is in
-    # flight join it (same idempotency key, same parameters) instead of starting another.
-    checkout_attempt_started_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -132,8 +113,28 @@ class Order(models.Model):
 
     refunds_summary.fget.short_description = "Refunds"  # type: ignore[attr-defined]
 
+    @property
+    def adjustments_summary(self) -> str:
+        return "; ".join(str(adjustment) for adjustment in self.adjustments.all()) or "None"
+
+    adjustments_summary.fget.short_description = "Discount and taxes"  # type: ignore[attr-defined]
+
+    @property
+    def payments_summary(self) -> str:
+        return "; ".join(str(payment) for payment in self.payments.all()) or "None"
+
+    payments_summary.fget.short_description = "Payments"  # type: ignore[attr-defined]
+
     def can_become(self, status: str) -> bool:
         return status in ALLOWED_TRANSITIONS.get(self.status, set())
+
+    def latest_payment(self) -> Any:
+        """The order's most recent payment attempt, or None: the one that speaks for it."""
+        return self.payments.order_by("-attempt").first()
+
+    def succeeded_payment(self) -> Any:
+        """The payment that paid the order, or None."""
+        return self.payments.filter(status="succeeded").order_by("attempt").first()
 
 
 class OrderLine(models.Model):
@@ -148,6 +149,10 @@ class OrderLine(models.Model):
     sku = models.CharField(max_length=64, blank=True)
     unit_amount = models.BigIntegerField()
     quantity = models.PositiveIntegerField(default=1)
+    # This line's share of the order's discount, and of its taxes (inclusive and
+    # exclusive), as the quote computed them at placement: what a partial refund needs.
+    discount_amount = models.BigIntegerField(default=0)
+    tax_amount = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["pk"]
@@ -170,6 +175,81 @@ class OrderLine(models.Model):
     @property
     def formatted_unit_amount(self) -> str:
         return money.format_amount(self.unit_amount, self.order.currency)
+
+
+class AdjustmentKind(models.TextChoices):
+    DISCOUNT = "discount", "Discount"
+    TAX = "tax", "Tax"
+
+
+class OrderAdjustment(models.Model):
+    """A discount or a tax applied to an order, with its terms copied at placement.
+
+    The terms (name, code, percentage or amount off, rate, inclusive) are what the
+    order's quote and its Stripe Coupon or TaxRate are built from, so editing or deleting
+    the Discount or Tax it came from never changes the order; the link back is kept for
+    reports and redemption counts only.
+    """
+
+    order = models.ForeignKey(Order, related_name="adjustments", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=16, choices=AdjustmentKind.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=50)
+    code = models.CharField(max_length=40, blank=True)
+    percent_off = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    amount_off = models.BigIntegerField(null=True, blank=True)
+    rate = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    inclusive = models.BooleanField(default=False)
+    amount = models.BigIntegerField(default=0, help_text="In the order's minor units.")
+    discount = models.ForeignKey(
+        "commerce.Discount",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="order_adjustments",
+    )
+    tax = models.ForeignKey(
+        "commerce.Tax",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="order_adjustments",
+    )
+
+    class Meta:
+        ordering = ["kind", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(kind="discount"),
+                name="commerce_one_discount_per_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        amount = money.format_amount(self.amount, self.order.currency)
+        if self.kind == AdjustmentKind.DISCOUNT:
+            return f"{self.name}: -{amount}"
+        kind = "included" if self.inclusive else "added"
+        return f"{self.name} {self.rate.normalize():f}% ({kind}): {amount}"
+
+    def discount_terms(self) -> DiscountTerms:
+        return DiscountTerms(
+            name=self.name,
+            code=self.code,
+            percent_off=self.percent_off,
+            amount_off=self.amount_off,
+            currency=self.order.currency if self.amount_off is not None else None,
+            discount_id=self.discount_id,
+        )
+
+    def tax_terms(self) -> TaxTerms:
+        return TaxTerms(
+            name=self.name,
+            rate=self.rate or Decimal(0),
+            inclusive=self.inclusive,
+            tax_id=self.tax_id,
+        )
 
 
 class RefundReason(models.TextChoices):

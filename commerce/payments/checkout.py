@@ -1,12 +1,13 @@
 """Stripe Checkout Session parameters for an order.
 
 Pure functions: they build the request from our order and leave the calling to the
-gateway. Prices come from the order lines, which the server wrote; the browser only
-ever names an item.
+gateway. Prices come from the order's lines and adjustments, which the server wrote;
+the browser only ever names items.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,11 +15,13 @@ from .. import money
 from ..models import Order, OrderLine
 
 
-def checkout_line_item(line: OrderLine, currency: str, image_url: str | None) -> dict[str, Any]:
+def checkout_line_item(
+    line: OrderLine, currency: str, image_url: str | None, tax_rates: Sequence[str] = ()
+) -> dict[str, Any]:
     product_data: dict[str, Any] = {"name": line.title}
     if image_url:
         product_data["images"] = [image_url]
-    return {
+    item: dict[str, Any] = {
         "price_data": {
             "currency": currency.lower(),
             "unit_amount": money.to_stripe_amount(line.unit_amount, currency),
@@ -26,6 +29,9 @@ def checkout_line_item(line: OrderLine, currency: str, image_url: str | None) ->
         },
         "quantity": line.quantity,
     }
+    if tax_rates:
+        item["tax_rates"] = list(tax_rates)
+    return item
 
 
 def checkout_session_params(
@@ -35,9 +41,13 @@ def checkout_session_params(
     success_url: str,
     cancel_url: str,
     expires_at: datetime,
+    coupon: str | None = None,
+    tax_rates: Sequence[str] = (),
 ) -> dict[str, Any]:
     """`mode=payment` session for `order`; `lines` pairs each line with its absolute image URL.
 
+    Every line carries the order's tax rates (Stripe's TaxRate ids) and the order's
+    discount is its one coupon, so Stripe computes the same totals our quote did.
     `{CHECKOUT_SESSION_ID}` in `success_url` is filled in by Stripe on redirect. The order
     is named by its `reference`, never its pk: pks repeat when a database is recreated,
     while Stripe keeps sessions and idempotency keys. Deterministic on purpose: requests
@@ -46,7 +56,9 @@ def checkout_session_params(
     """
     params: dict[str, Any] = {
         "mode": "payment",
-        "line_items": [checkout_line_item(line, order.currency, image) for line, image in lines],
+        "line_items": [
+            checkout_line_item(line, order.currency, image, tax_rates) for line, image in lines
+        ],
         "success_url": success_url,
         "cancel_url": cancel_url,
         "client_reference_id": str(order.reference),
@@ -54,6 +66,8 @@ def checkout_session_params(
         "payment_intent_data": {"metadata": {"order_reference": str(order.reference)}},
         "expires_at": int(expires_at.timestamp()),
     }
+    if coupon:
+        params["discounts"] = [{"coupon": coupon}]
     if order.email:
         params["customer_email"] = order.email
     return params

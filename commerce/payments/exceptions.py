@@ -46,3 +46,21 @@ class GatewayError(PaymentError):
     """Stripe answered with a server error, or refused a request we built (our bug)."""
 
     status = 502
+
+
+class OrderNotPayable(PaymentError):
+    """The order is no longer waiting for payment (paid, failed, expired or canceled)."""
+
+    status = 409
+    customer_message = "This order is not waiting for payment any more."
+
+
+class AmountNotChargeable(PaymentError):
+    """Stripe would refuse the order's total (below its minimum charge, or a three-decimal
+    amount not ending in 0); refused before asking, with the reason in the message."""
+
+    status = 409
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.customer_message = message

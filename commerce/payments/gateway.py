@@ -116,6 +116,32 @@ def create_checkout_session(
     )
 
 
+def create_coupon(
+    account: StripeAccount, params: dict[str, Any], idempotency_key: str
+) -> dict[str, Any]:
+    client = client_for(account)
+    return _call(
+        account,
+        "coupons.create",
+        lambda: client.v1.coupons.create(
+            params=params, options={"idempotency_key": idempotency_key}
+        ),
+    )
+
+
+def create_tax_rate(
+    account: StripeAccount, params: dict[str, Any], idempotency_key: str
+) -> dict[str, Any]:
+    client = client_for(account)
+    return _call(
+        account,
+        "tax_rates.create",
+        lambda: client.v1.tax_rates.create(
+            params=params, options={"idempotency_key": idempotency_key}
+        ),
+    )
+
+
 def retrieve_checkout_session(account: StripeAccount, session_id: str) -> dict[str, Any]:
     client = client_for(account)
     return _call(
@@ -212,7 +238,9 @@ __all__ = [
     "PaymentError",
     "client_for",
     "create_checkout_session",
+    "create_coupon",
     "create_refund",
+    "create_tax_rate",
     "expire_checkout_session",
     "list_open_checkout_sessions",
     "operation_deadline_seconds",

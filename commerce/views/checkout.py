@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import logging
 
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
+from wagtail.images import get_image_model
 
-from .. import services
 from ..http import allow_methods, json_endpoint, json_error, shopper_key
 from ..identifiers import is_stripe_id, parse_page_id
-from ..models import ItemPage, OrderStatus
+from ..models import ItemPage, Order, OrderStatus
 from ..models.pages import LISTING_IMAGE_SPEC
+from ..orders import PlacementRefused
+from ..orders.buy_now import buy_now
 from ..payments import gateway
 from ..payments.accounts import account_by_label
 from ..payments.exceptions import PaymentError
+from ..payments.methods.checkout_session import (
+    CheckoutUrls,
+    apply_checkout_session,
+    find_order_for_returning_shopper,
+)
 from ..throttling import rate_limit, refuse_prefetch
 
 logger = logging.getLogger(__name__)
+
+NOT_FOR_SALE = "No item with this id is for sale."
 
 
 @json_endpoint
@@ -40,30 +50,47 @@ def buy(request: HttpRequest, item_id: str) -> HttpResponse:
         items = ItemPage.objects.purchasable().visible_to(request)
         item = items.filter(pk=page_id).first()
     if item is None:
-        return _buy_error(request, 404, "No item with this id is for sale.")
+        return _buy_error(request, 404, NOT_FOR_SALE)
 
-    urls = services.CheckoutUrls(
-        success_url=request.build_absolute_uri(reverse("commerce:checkout_success"))
-        + "?session_id={CHECKOUT_SESSION_ID}",
+    urls = CheckoutUrls(
+        success_url=success_url(request),
         cancel_url=request.build_absolute_uri(item.get_url(request) or "/") + "?checkout=canceled",
         image_url=_absolute_image_url(request, item),
     )
     try:
-        order = services.buy_now(item, shopper_key(request), urls, user=request.user)
-    except services.ItemNotForSale:
-        return _buy_error(request, 404, "No item with this id is for sale.")
+        payment = buy_now(item, shopper_key(request), urls, user=request.user)
+    except PlacementRefused:
+        return _buy_error(request, 404, NOT_FOR_SALE)
     except PaymentError as error:
         logger.warning("Buying item %s failed: %s", item.pk, error.detail)
         return _buy_error(request, error.status, error.customer_message)
 
     if request.method == "POST":
-        return HttpResponseRedirect(order.checkout_url, status=303)
+        return HttpResponseRedirect(payment.url, status=303)
     return JsonResponse(
-        {
-            "sessionId": order.stripe_checkout_session_id,
-            "url": order.checkout_url,
-            "orderId": order.pk,
-        }
+        {"sessionId": payment.stripe_id, "url": payment.url, "orderId": payment.order_id}
+    )
+
+
+def success_url(request: HttpRequest) -> str:
+    """Where Checkout returns the shopper; Stripe fills in `{CHECKOUT_SESSION_ID}`."""
+    return (
+        request.build_absolute_uri(reverse("commerce:checkout_success"))
+        + "?session_id={CHECKOUT_SESSION_ID}"
+    )
+
+
+def checkout_urls_for_order(request: HttpRequest, order: Order, cancel_url: str) -> CheckoutUrls:
+    """Checkout's URLs for a whole order: the success page, `cancel_url` made absolute,
+    and each line's item picture (three queries whatever the number of lines)."""
+    images = get_image_model().objects.prefetch_renditions(LISTING_IMAGE_SPEC)
+    items = ItemPage.objects.filter(
+        pk__in=[line.item_id for line in order.lines.all() if line.item_id]
+    ).prefetch_related(Prefetch("image", queryset=images))
+    return CheckoutUrls(
+        success_url=success_url(request),
+        cancel_url=request.build_absolute_uri(cancel_url),
+        image_urls={item.pk: url for item in items if (url := _absolute_image_url(request, item))},
     )
 
 
@@ -86,19 +113,18 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
     """Where Stripe Checkout returns the shopper. Asks Stripe, then says honestly whether
     the order is paid (the webhook may not have arrived yet)."""
     session_id = request.GET.get("session_id", "")
-    order, refund = (
-        services.find_order_for_returning_shopper(session_id)
-        if is_stripe_id(session_id, "cs_")
-        else (None, None)
+    found = (
+        find_order_for_returning_shopper(session_id) if is_stripe_id(session_id, "cs_") else None
     )
-    if order is None:
+    if found is None:
         raise Http404("Unknown checkout session.")
+    order = found.order
     confirmation_failed = False
-    account = account_by_label(order.stripe_account)
-    if account is not None and order.status != OrderStatus.PAID and refund is None:
+    account = account_by_label(found.stripe_account)
+    if account is not None and order.status != OrderStatus.PAID and found.refund is None:
         try:
             session = gateway.retrieve_checkout_session(account, session_id)
-            refreshed, _ = services.apply_checkout_session(account.label, session)
+            refreshed, _ = apply_checkout_session(account.label, session)
             order = refreshed or order
         except PaymentError:
             confirmation_failed = True
@@ -108,7 +134,8 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
         {
             "order": order,
             "lines": order.lines.all(),
+            "adjustments": order.adjustments.all(),
             "confirmation_failed": confirmation_failed,
-            "refund": refund,
+            "refund": found.refund,
         },
     )

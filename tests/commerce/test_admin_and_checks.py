@@ -17,16 +17,12 @@ def orders(item):
         total_amount=1250,
         subtotal_amount=1250,
         status=OrderStatus.PAID,
-        payment_flow="checkout_session",
-        stripe_account="default",
     )
     OrderLine.objects.create(order=paid, item=item, title="Canvas Tote", unit_amount=1250)
     pending = Order.objects.create(
         currency="EUR",
         total_amount=900,
         subtotal_amount=900,
-        payment_flow="checkout_session",
-        stripe_account="EUR",
     )
     return paid, pending
 

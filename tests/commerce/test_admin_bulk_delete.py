@@ -19,7 +19,6 @@ def orders():
             subtotal_amount=1250 + n,
             total_amount=1250 + n,
             status=OrderStatus.PAID,
-            payment_flow="checkout_session",
             email=SECRET_EMAIL,
         )
         for n in range(2)

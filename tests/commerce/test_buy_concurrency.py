@@ -78,10 +78,11 @@ def test_concurrent_buys_of_one_shopper_make_one_order_and_one_session(
     assert len({answer["sessionId"] for answer in answers}) == 1
     order = Order.objects.get()
     assert order.status == OrderStatus.PENDING
-    assert order.stripe_checkout_session_id == answers[0]["sessionId"]
-    assert order.checkout_attempts == 1
+    [payment] = order.payments.all()
+    assert payment.stripe_id == answers[0]["sessionId"]
+    assert payment.attempt == 1 and payment.status == "open"
     [session] = sessions_at_stripe(stripe_emulator)
-    assert session.id == order.stripe_checkout_session_id
+    assert session.id == payment.stripe_id
     assert session.client_reference_id == str(order.reference)
 
 

@@ -42,7 +42,7 @@ def test_paid_session_shows_paid_and_marks_the_order_even_before_the_webhook(
     assert "$29.99" in html and "Wool Beanie" in html
     order = Order.objects.get(pk=started["orderId"])
     assert order.status == OrderStatus.PAID
-    assert order.stripe_payment_intent_id.startswith("pi_")
+    assert order.succeeded_payment().stripe_payment_intent_id.startswith("pi_")
 
 
 def test_unpaid_session_says_not_confirmed(client, stripe_emulator, started):

@@ -70,10 +70,10 @@ def test_a_second_paid_session_of_a_paid_order_is_refunded(
 
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
-    assert order.stripe_checkout_session_id == bought["sessionId"]
+    assert order.succeeded_payment().stripe_id == bought["sessionId"]
     first_intent = usd.v1.checkout.sessions.retrieve(bought["sessionId"]).payment_intent
     second_intent = usd.v1.checkout.sessions.retrieve(second.id).payment_intent
-    assert order.stripe_payment_intent_id == first_intent
+    assert order.succeeded_payment().stripe_payment_intent_id == first_intent
     assert [signal["order"].pk for signal in paid_signals] == [order.pk]
 
     [refund] = order.refunds.all()

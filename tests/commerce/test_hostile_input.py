@@ -132,7 +132,7 @@ def test_the_buy_form_post_with_its_token_is_accepted(csrf_client, stripe_emulat
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     response = csrf_client.post(f"/v1/buy/{item.pk}/", {"csrfmiddlewaretoken": token})
     assert response.status_code == 303
-    assert response["Location"] == Order.objects.get().checkout_url
+    assert response["Location"] == Order.objects.get().latest_payment().url
 
 
 @pytest.mark.parametrize(

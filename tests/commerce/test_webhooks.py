@@ -59,7 +59,7 @@ def test_completed_session_marks_the_order_paid_once(
     pending_order.refresh_from_db()
     assert pending_order.status == OrderStatus.PAID
     assert pending_order.paid_at is not None
-    assert pending_order.stripe_payment_intent_id == "pi_test_123"
+    assert pending_order.succeeded_payment().stripe_payment_intent_id == "pi_test_123"
     assert pending_order.email == "shopper@example.com"
     assert PaymentEvent.objects.filter(stripe_event_id="evt_1").count() == 1
     assert len(received) == 1 and received[0]["order"].pk == pending_order.pk
@@ -100,7 +100,7 @@ def test_stale_signatures_are_refused(client, pending_order):
 
 
 def test_one_accounts_secret_cannot_vouch_for_another_accounts_order(client, pending_order):
-    assert pending_order.stripe_account == "default"
+    assert pending_order.latest_payment().stripe_account == "default"
     payload = event_payload(
         "evt_x", "checkout.session.completed", paid_checkout_session(pending_order)
     )
@@ -221,7 +221,7 @@ def test_orders_are_known_to_stripe_by_reference_never_by_pk(client, pending_ord
     post_event(client, event_payload("evt_ref", "checkout.session.completed", by_reference))
     pending_order.refresh_from_db()
     assert pending_order.status == OrderStatus.PAID
-    assert pending_order.stripe_checkout_session_id == "cs_test_lost_attempt"
+    assert pending_order.succeeded_payment().stripe_id == "cs_test_lost_attempt"
 
 
 def test_a_second_payment_is_recorded_once_as_a_refund_due(
@@ -243,7 +243,7 @@ def test_a_second_payment_is_recorded_once_as_a_refund_due(
 
     pending_order.refresh_from_db()
     assert pending_order.status == OrderStatus.PAID
-    assert pending_order.stripe_payment_intent_id == "pi_test_123"
+    assert pending_order.succeeded_payment().stripe_payment_intent_id == "pi_test_123"
     [refund] = pending_order.refunds.all()
     assert (refund.stripe_payment_intent_id, refund.amount, refund.status) == (
         "pi_test_second",

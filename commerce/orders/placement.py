@@ -1,0 +1,224 @@
+"""Placing an order: the basket priced once, written once, announced after commit.
+
+Modelled on django-oscar's `OrderCreator.place_order`: one transaction; row locks taken
+in a fixed order (the discount's row, then the order's open key) so two placements can
+never wait on each other crosswise; the order, its lines and its adjustments written
+together or not at all; `order_placed` sent only once the transaction has committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from wagtail.models import Site
+
+from .. import signals
+from ..models import (
+    AdjustmentKind,
+    Discount,
+    ItemPage,
+    Order,
+    OrderAdjustment,
+    OrderLine,
+    OrderStatus,
+)
+from ..pricing import DiscountRefused, LineInput, PricingError, Quote, TaxTerms, quote
+from ..pricing.defaults import default_taxes
+from . import PlacementRefused
+
+
+def line_inputs(lines: Sequence[tuple[ItemPage, int]]) -> list[LineInput]:
+    """Pricing lines for items and quantities, at the items' current prices."""
+    return [
+        LineInput(
+            item_id=item.pk,
+            title=item.title,
+            unit_amount=item.price_amount,
+            quantity=quantity,
+            sku=item.sku,
+        )
+        for item, quantity in lines
+    ]
+
+
+def _check_lines(currency: str, lines: Sequence[tuple[ItemPage, int]]) -> None:
+    if not lines:
+        raise PlacementRefused("Your cart is empty.")
+    for item, quantity in lines:
+        if not (item.live and item.available_for_sale):
+            raise PlacementRefused(f"“{item.title}” is no longer for sale.")
+        if item.currency != currency:
+            raise PlacementRefused(
+                f"“{item.title}” is priced in {item.currency}, the order in {currency}: "
+                "an order is paid in one currency."
+            )
+        if not isinstance(quantity, int) or quantity < 1:
+            raise PlacementRefused(f"The quantity of “{item.title}” must be at least 1.")
+
+
+def place_order(
+    *,
+    currency: str,
+    lines: Sequence[tuple[ItemPage, int]],
+    discount: Discount | None,
+    shopper_key: str,
+    user: Any,
+    open_key: str | None = None,
+    site: Site | None = None,
+    taxes: Sequence[TaxTerms] | None = None,
+) -> Order:
+    """A pending order for `lines` (items and quantities) in `currency`.
+
+    Taxes are the site's defaults for the currency unless `taxes` are given. With
+    `open_key`, placing the same thing again returns the open order already placed under
+    that key, however many requests arrive at once; if the prices or terms changed since,
+    that order is left to its fate (it can still be paid or expire) and a new one placed.
+    Raises `PlacementRefused` with a message for the shopper.
+    """
+    currency = currency.upper()
+    _check_lines(currency, lines)
+    tax_terms = list(default_taxes(currency, site) if taxes is None else taxes)
+    with transaction.atomic():
+        if discount is not None:
+            # First lock: the discount, so redemptions are counted one placement at a time.
+            discount = Discount.objects.select_for_update().get(pk=discount.pk)
+        try:
+            priced = quote(
+                currency, line_inputs(lines), discount.terms() if discount else None, tax_terms
+            )
+        except PricingError as error:
+            raise PlacementRefused(str(error)) from error
+        if open_key is not None:
+            # Second lock: the order already open under this key, if any.
+            existing = Order.objects.select_for_update().filter(open_key=open_key).first()
+            if existing is not None:
+                if _matches(existing, priced, discount):
+                    return existing
+                existing.open_key = None
+                existing.save(update_fields=["open_key", "updated_at"])
+        if discount is not None:
+            try:
+                discount.check_redeemable(currency, timezone.now())
+            except DiscountRefused as error:
+                raise PlacementRefused(error.message) from error
+        try:
+            with transaction.atomic():
+                order = _write_order(priced, lines, discount, shopper_key, user, open_key)
+        except IntegrityError:
+            if open_key is None:
+                raise
+            # A concurrent request placed it a moment ago (PostgreSQL made this insert
+            # wait for that transaction, so its order is visible now).
+            return Order.objects.select_for_update().get(open_key=open_key)
+        transaction.on_commit(lambda: signals.order_placed.send(sender=Order, order=order))
+    return order
+
+
+def _write_order(
+    priced: Quote,
+    lines: Sequence[tuple[ItemPage, int]],
+    discount: Discount | None,
+    shopper_key: str,
+    user: Any,
+    open_key: str | None,
+) -> Order:
+    order = Order.objects.create(
+        status=OrderStatus.PENDING,
+        currency=priced.currency,
+        subtotal_amount=priced.subtotal,
+        discount_amount=priced.discount,
+        tax_amount=priced.tax,
+        total_amount=priced.total,
+        shopper_key=shopper_key,
+        open_key=open_key,
+        user=user if getattr(user, "is_authenticated", False) else None,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            item=item,
+            title=quoted.line.title,
+            sku=quoted.line.sku,
+            unit_amount=quoted.line.unit_amount,
+            quantity=quoted.line.quantity,
+            discount_amount=quoted.discount,
+            tax_amount=quoted.tax,
+        )
+        for (item, _), quoted in zip(lines, priced.lines, strict=True)
+    )
+    write_adjustments(order, priced, discount)
+    return order
+
+
+def write_adjustments(order: Order, priced: Quote, discount: Discount | None) -> None:
+    """Snapshot the quote's discount and taxes as the order's adjustment rows."""
+    rows = []
+    if priced.discount_terms is not None:
+        terms = priced.discount_terms
+        rows.append(
+            OrderAdjustment(
+                order=order,
+                kind=AdjustmentKind.DISCOUNT,
+                name=terms.name,
+                code=terms.code,
+                percent_off=terms.percent_off,
+                amount_off=terms.amount_off,
+                amount=priced.discount,
+                discount=discount,
+            )
+        )
+    for position, total in enumerate(priced.taxes):
+        rows.append(
+            OrderAdjustment(
+                order=order,
+                kind=AdjustmentKind.TAX,
+                position=position,
+                name=total.tax.name,
+                rate=total.tax.rate,
+                inclusive=total.tax.inclusive,
+                amount=total.amount,
+                tax_id=total.tax.tax_id,
+            )
+        )
+    OrderAdjustment.objects.bulk_create(rows)
+
+
+def _matches(order: Order, priced: Quote, discount: Discount | None) -> bool:
+    """Whether an open order still says what placing the basket now would say."""
+    if order.status != OrderStatus.PENDING or order.currency != priced.currency:
+        return False
+    amounts = (order.subtotal_amount, order.discount_amount, order.tax_amount, order.total_amount)
+    if amounts != (priced.subtotal, priced.discount, priced.tax, priced.total):
+        return False
+    ordered = [(line.item_id, line.unit_amount, line.quantity) for line in order.lines.all()]
+    wanted = [(q.line.item_id, q.line.unit_amount, q.line.quantity) for q in priced.lines]
+    if ordered != wanted:
+        return False
+    held = order.adjustments.filter(kind=AdjustmentKind.DISCOUNT).values_list(
+        "discount_id", flat=True
+    )
+    return list(held) == ([discount.pk] if discount is not None else [])
+
+
+def quote_order(order: Order) -> Quote:
+    """The order priced again from its own snapshots (lines and adjustments): the same
+    numbers it was placed with, which is what Stripe is sent."""
+    adjustments = list(order.adjustments.all())
+    discount = next(
+        (a.discount_terms() for a in adjustments if a.kind == AdjustmentKind.DISCOUNT), None
+    )
+    taxes = [a.tax_terms() for a in adjustments if a.kind == AdjustmentKind.TAX]
+    lines = [
+        LineInput(
+            item_id=line.item_id or 0,
+            title=line.title,
+            unit_amount=line.unit_amount,
+            quantity=line.quantity,
+            sku=line.sku,
+        )
+        for line in order.lines.all()
+    ]
+    return quote(order.currency, lines, discount, taxes)

@@ -1,0 +1,33 @@
+"""Order status changes, checked against the table of allowed transitions.
+
+Webhooks arrive late, twice and out of order, so nothing assumes where an order is:
+each change asks `Order.can_become` and reports what it did, for the event log.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from ..models import Order, OrderStatus
+
+PAID_STATUSES = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
+
+
+def transition(order: Order, status: str) -> str:
+    """Move a locked order to `status` if the status table allows it; saves the order.
+
+    Leaving "pending" frees the order's `open_key`, so the shopper's next try places a
+    new order instead of finding this one.
+    """
+    if order.status == status:
+        return f"already {status}"
+    if not order.can_become(status):
+        return f"ignored: {order.status} cannot become {status}"
+    previous = order.status
+    order.status = status
+    if status == OrderStatus.PAID:
+        order.paid_at = timezone.now()
+    if status != OrderStatus.PENDING:
+        order.open_key = None
+    order.save()
+    return f"{previous} -> {status}"
