@@ -92,10 +92,12 @@ class SchemaBuilder:
         self._namespaces: dict[str, dict[str, Any]] = {}
 
     def add_resource(self, object_name: str, cls: type, node_file: str) -> None:
+        """Describe ``cls`` as a resource; ``node_file`` declares it in stripe-node."""
         self.object_names[cls] = object_name
         self.node_files[cls.__module__] = node_file
 
     def build(self) -> dict[str, Any]:
+        """The schema: each resource's type name, and every type reachable from them."""
         resources = {}
         for cls, object_name in list(self.object_names.items()):
             resources[object_name] = self._type_ref(cls)
