@@ -130,13 +130,19 @@ def validate(
         elif supported is not None and key not in supported:
             raise unknown_param(key)
         else:
-            if key == "metadata":
-                _check_metadata(value, key)
-            result[key] = _coerce(value, hints[key], key, _below(supported, key))
+            result[key] = _coerce_field(key, value, hints[key], key, _below(supported, key))
     for key in sorted(required - REQUEST_OPTION_NAMES):
         if key not in params:
             raise missing_param(key)
     return result
+
+
+def _coerce_field(key: str, value: Any, annotation: Any, path: str, table: Table | None) -> Any:
+    if key == "metadata":
+        _check_metadata(value, path)
+        if value == "":
+            return {}  # "metadata=" empties the hash; stripe-python types it as Literal[""]
+    return _coerce(value, annotation, path, table)
 
 
 def _below(table: Table | None, key: str) -> Table | None:
@@ -246,9 +252,7 @@ def _coerce_typed_dict(value: Any, schema: type, path: str, table: Table | None)
         item_path = f"{path}[{key}]"
         if key not in hints or (table is not None and key not in table):
             raise unknown_param(item_path)
-        if key == "metadata":
-            _check_metadata(item, item_path)
-        result[key] = _coerce(item, hints[key], item_path, _below(table, key))
+        result[key] = _coerce_field(key, item, hints[key], item_path, _below(table, key))
     for key in sorted(required):
         if key not in value:
             raise missing_param(f"{path}[{key}]")

@@ -215,17 +215,24 @@ def update(ctx: RequestContext, params: dict[str, Any], intent_id: str) -> dict[
     amount = params.get("amount", intent["amount"])
     check_charge_amount(amount, currency)
     _check_texts(params)
+    method = None
+    if params.get("payment_method"):
+        # Resolved before any change, so a refused update leaves the intent as it was.
+        method = payment_methods.resolve(ctx, params["payment_method"], "payment_method")
     intent["amount"], intent["currency"] = amount, currency
     for name in ("description", "receipt_email"):
         if name in params:
             intent[name] = params[name] or None
-    for key, value in params.get("metadata", {}).items():
+    metadata = params.get("metadata", {})
+    if "metadata" in params and not metadata:
+        # Only `metadata=` (empty) decodes to an empty hash: Stripe clears every key.
+        intent["metadata"] = {}
+    for key, value in metadata.items():
         if value == "":
             intent["metadata"].pop(key, None)
         else:
             intent["metadata"][key] = value
-    if params.get("payment_method"):
-        method = payment_methods.resolve(ctx, params["payment_method"], "payment_method")
+    if method is not None:
         intent["payment_method"] = method["id"]
         if intent["status"] == REQUIRES_PAYMENT_METHOD:
             intent["status"] = REQUIRES_CONFIRMATION

@@ -265,6 +265,29 @@ def test_refused_requests_leave_nothing_behind(emulator):
     assert _get(emulator, "/v1/events").json()["data"] == []
 
 
+def test_a_refused_update_changes_nothing(emulator):
+    intent = _intent(emulator, **{"metadata[a]": "1"})
+    path = f"/v1/payment_intents/{intent['id']}"
+    refused = _post(
+        emulator, path, {"amount": "3000", "metadata[a]": "2", "payment_method": "pm_missing"}
+    )
+    assert (refused.status_code, refused.json()["error"]["param"]) == (404, "payment_method")
+    after = _get(emulator, path).json()
+    assert (after["amount"], after["metadata"], after["status"]) == (
+        2000,
+        {"a": "1"},
+        "requires_payment_method",
+    )
+
+
+def test_empty_metadata_clears_every_key_as_at_stripe(emulator):
+    intent = _intent(emulator, **{"metadata[a]": "1", "metadata[b]": "2"})
+    path = f"/v1/payment_intents/{intent['id']}"
+    assert _post(emulator, path, {"metadata[a]": ""}).json()["metadata"] == {"b": "2"}
+    assert _post(emulator, path, {"metadata": ""}).json()["metadata"] == {}
+    assert _intent(emulator, metadata="")["metadata"] == {}
+
+
 def test_publishable_confirm_without_return_url_is_refused_as_stripe_js_would_see_it(emulator):
     intent = _intent(emulator)
     answer = requests.post(
