@@ -11,11 +11,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.views.generic import FormView
+from wagtail.admin.auth import permission_denied
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn
+from wagtail.admin.widgets.button import HeaderButton
 from wagtail.snippets.views.snippets import IndexView, InspectView
 
 from . import money
@@ -61,6 +69,19 @@ class OrderInspectView(InspectView):
             return ORDER_MONEY_LABELS[field_name]
         return super().get_field_label(field_name, field)
 
+    @cached_property
+    def header_buttons(self) -> list[Any]:
+        buttons = list(super().header_buttons)
+        if self.object.status == "pending" and self.request.user.has_perm("commerce.change_order"):
+            buttons.append(
+                HeaderButton(
+                    "Discount and taxes",
+                    url=reverse("commerce_order_adjustments", args=[self.object.pk]),
+                    icon_name="tag",
+                )
+            )
+        return buttons
+
     def get_field_display_value(self, field_name: str, field: models.Field | None) -> Any:
         if is_money_field(field):
             amount = getattr(self.object, field_name)
@@ -81,3 +102,77 @@ class PaymentEventInspectView(InspectView):
 
     def get_payload_display_value(self) -> SafeString:
         return pretty_json(self.object.payload)
+
+
+class OrderAdjustmentsForm(forms.Form):
+    """The discount and taxes an editor gives an unpaid order."""
+
+    discount = forms.ModelChoiceField(
+        queryset=None, required=False, help_text="Leave empty for no discount."
+    )
+    taxes = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Every tax ticked applies to every line of the order.",
+    )
+
+    def __init__(self, *args: Any, order: Any, **kwargs: Any) -> None:
+        from .models import Discount, Tax
+
+        super().__init__(*args, **kwargs)
+        self.fields["discount"].queryset = Discount.objects.filter(active=True).filter(
+            models.Q(amount_off__isnull=True) | models.Q(currency=order.currency)
+        )
+        self.fields["taxes"].queryset = Tax.objects.filter(active=True)
+
+
+class OrderAdjustmentsView(FormView):
+    """`/admin/commerce/order/<id>/adjustments/`: attach a discount and taxes to an order
+    waiting for payment; its totals are computed again. Needs the `change_order`
+    permission, which the read-only snippet policy never grants by itself."""
+
+    template_name = "commerce/admin/order_adjustments.html"
+    form_class = OrderAdjustmentsForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from .models import Order
+
+        if not request.user.has_perm("commerce.change_order"):
+            return permission_denied(request)
+        self.order = get_object_or_404(Order, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["order"] = self.order
+        return kwargs
+
+    def get_initial(self) -> dict[str, Any]:
+        adjustments = list(self.order.adjustments.all())
+        return {
+            "discount": next((a.discount_id for a in adjustments if a.kind == "discount"), None),
+            "taxes": [a.tax_id for a in adjustments if a.kind == "tax" and a.tax_id],
+        }
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["order"] = self.order
+        context["inspect_url"] = reverse(
+            "wagtailsnippets_commerce_order:inspect", args=[self.order.pk]
+        )
+        return context
+
+    def form_valid(self, form: OrderAdjustmentsForm) -> HttpResponse:
+        from .orders import PlacementRefused
+        from .orders.adjustments import reprice_order
+
+        try:
+            order = reprice_order(
+                self.order, form.cleaned_data["discount"], list(form.cleaned_data["taxes"])
+            )
+        except PlacementRefused as refusal:
+            form.add_error(None, refusal.message)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Order #{order.pk} now totals {order.formatted_total}.")
+        return redirect("wagtailsnippets_commerce_order:inspect", order.pk)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import path
 from django.utils.functional import classproperty
 from wagtail import hooks
 from wagtail.admin.auth import permission_denied
@@ -15,7 +16,12 @@ from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.models import get_snippet_models, register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .admin_views import OrderInspectView, PaymentEventInspectView, ReadOnlyIndexView
+from .admin_views import (
+    OrderAdjustmentsView,
+    OrderInspectView,
+    PaymentEventInspectView,
+    ReadOnlyIndexView,
+)
 from .models import Discount, Order, Payment, PaymentEvent, Tax
 
 READ_ONLY_INDEX_TEMPLATE = "commerce/admin/read_only_index.html"
@@ -144,3 +150,14 @@ register_permission_policy(Payment, ReadOnlyPermissionPolicy(Payment))
 register_snippet(CommerceViewSetGroup)
 # After Wagtail's own bulk delete (order 0), so this one replaces it for read-only models.
 hooks.register("register_bulk_action", RefusedBulkDelete, order=1)
+
+
+@hooks.register("register_admin_urls")
+def register_order_adjustments_url() -> list[Any]:
+    return [
+        path(
+            "commerce/order/<int:pk>/adjustments/",
+            OrderAdjustmentsView.as_view(),
+            name="commerce_order_adjustments",
+        )
+    ]
