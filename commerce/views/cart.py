@@ -26,6 +26,7 @@ from ..throttling import rate_limit
 NOT_FOR_SALE_MESSAGE = "No item with this id is for sale."
 BUSY_MESSAGE = "Your cart is busy with another change. Please try again."
 MAX_QUANTITY_DIGITS = 9
+MAX_CODE_LENGTH = 100
 
 
 # Reading requests
@@ -216,6 +217,9 @@ def _discount(request: HttpRequest, cart: Cart, data: dict[str, Any]) -> dict[st
     code = data.get("code")
     if not isinstance(code, str) or not code.strip():
         raise CartRefused("code is required.")
+    if len(code) > MAX_CODE_LENGTH or "\x00" in code:
+        # Longer than any code, or a NUL, which PostgreSQL refuses even to compare.
+        raise CartRefused("This is not a valid discount code.")
     if cart.is_empty() or not cart.currency:
         raise CartRefused("Add an item to your cart before entering a discount code.")
     try:
