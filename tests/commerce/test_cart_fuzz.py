@@ -23,7 +23,7 @@ from tests.factories import ItemPageFactory
 pytestmark = pytest.mark.django_db
 
 EXAMPLES = hypothesis_settings(
-    max_examples=200,
+    max_examples=120,
     deadline=None,
     derandomize=True,
     database=None,
