@@ -1,6 +1,7 @@
 """Project URLs: Wagtail admin, the commerce app's routes, then the page tree."""
 
 from django.conf import settings
+from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 from wagtail import urls as wagtail_urls
@@ -11,6 +12,8 @@ from home import views as home_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
+    # Django's own admin, for the shop's models (the Wagtail admin is the editors' place).
+    path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("robots.txt", home_views.robots_txt, name="robots_txt"),
     path("favicon.ico", home_views.favicon, name="favicon"),

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 # file stays true as routes are added: list a path here when its route exists.
 ROBOTS_TXT = """User-agent: *
 Disallow: /admin/
+Disallow: /django-admin/
 Disallow: /v1/buy/
 Disallow: /v2/cart/
 Disallow: /v2/order/
