@@ -10,6 +10,7 @@ import colorsys
 import hashlib
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.files.images import ImageFile
 from django.db import transaction
@@ -20,7 +21,7 @@ from wagtail.models import Page
 from wagtail.rich_text import RichText
 
 from . import money
-from .models import CatalogPage, ItemPage
+from .models import CatalogPage, Discount, ItemPage, ShopSettings, Tax
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,29 @@ DEMO_ITEMS = [
         "Fountain Pen", "45.00", "EUR", "PEN-01", "Steel nib, refillable converter.", "stationery"
     ),
     DemoItem("Brass Ruler", "16.00", "USD", "RUL-01", "15 cm solid brass, engraved.", "stationery"),
+]
+
+
+# The demo's discount code and its two taxes: US sales tax added on top of USD prices,
+# EU VAT already inside EUR prices.
+DEMO_DISCOUNT = {"code": "WELCOME10", "name": "Welcome 10% off", "percent_off": Decimal(10)}
+DEMO_TAXES = [
+    {
+        "name": "Sales tax",
+        "rate": Decimal("8.875"),
+        "inclusive": False,
+        "country": "US",
+        "jurisdiction": "NY",
+        "currencies": "USD",
+    },
+    {
+        "name": "VAT",
+        "rate": Decimal(20),
+        "inclusive": True,
+        "country": "",
+        "jurisdiction": "EU",
+        "currencies": "EUR",
+    },
 ]
 
 
@@ -111,14 +135,34 @@ def _publish_child(parent: Page, page: Page) -> Page:
     return page
 
 
+def load_demo_pricing(home: Page) -> int:
+    """The demo discount code and taxes, the taxes made the site's defaults; returns how
+    many of the three it created (what exists already, by code or name, is left alone)."""
+    created = 0
+    if not Discount.objects.filter(code=DEMO_DISCOUNT["code"]).exists():
+        Discount.objects.create(**DEMO_DISCOUNT)
+        created += 1
+    taxes = []
+    for fields in DEMO_TAXES:
+        tax = Tax.objects.filter(name=fields["name"]).first()
+        if tax is None:
+            tax = Tax.objects.create(**fields)
+            created += 1
+        taxes.append(tax)
+    settings = ShopSettings.for_site(home.get_site())
+    settings.default_taxes.add(*taxes)
+    return created
+
+
 @transaction.atomic
 def load_demo_store(home: Page) -> dict[str, int]:
-    """Build the demo catalogs and items under `home`; what exists already is left alone.
+    """Build the demo catalogs and items under `home`, and the demo discount and taxes;
+    what exists already is left alone.
 
-    Returns how many catalogs and items it created, so callers can report it (and tests
-    can see that a second run creates nothing).
+    Returns how many catalogs, items and pricing rules it created, so callers can report
+    it (and tests can see that a second run creates nothing).
     """
-    created = {"catalogs": 0, "items": 0}
+    created = {"catalogs": 0, "items": 0, "pricing": load_demo_pricing(home)}
     catalogs: dict[str, CatalogPage] = {}
     for slug, title, parent_slug, intro in DEMO_CATALOGS:
         parent = home if parent_slug is None else catalogs[parent_slug]

@@ -15,8 +15,9 @@ from commerce.demo import load_demo_store
 
 class Command(BaseCommand):
     help = (
-        "Create the demo catalogs, items (with generated pictures) and an `admin` user whose "
-        "password is DJANGO_SUPERUSER_PASSWORD. Running it again changes nothing."
+        "Create the demo catalogs, items (with generated pictures), the WELCOME10 discount code, "
+        "a US sales tax and EU VAT, and an `admin` user whose password is "
+        "DJANGO_SUPERUSER_PASSWORD. Running it again changes nothing."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -41,8 +42,9 @@ class Command(BaseCommand):
         user_state = self._ensure_admin(options["username"], password)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo store ready: {created['catalogs']} catalogs and {created['items']} items "
-                f"created; admin user {options['username']!r} {user_state}."
+                f"Demo store ready: {created['catalogs']} catalogs, {created['items']} items "
+                f"and {created['pricing']} discounts and taxes created; "
+                f"admin user {options['username']!r} {user_state}."
             )
         )
 
