@@ -304,3 +304,18 @@ def test_the_cart_is_not_written_into_the_session(client, mug):
     blob saved at the end of a request cannot carry stale lines over another tab's."""
     add(client, mug)
     assert set(client.session.keys()) == {"commerce_cart"}
+
+
+def test_cart_changes_are_rate_limited_per_client_by_the_setting_read_on_each_request(
+    client, mug, settings
+):
+    settings.COMMERCE_CART_RATE = "3/d"
+    for _ in range(3):
+        assert add(client, mug).status_code == 200
+    refused = add(client, mug)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1
+    assert post_json(client, "/v2/cart/order/").status_code == 429
+    assert cart_of(client)["count"] == 3, "reading the cart is not limited"
+    settings.COMMERCE_CART_RATE = ""
+    assert add(client, mug).status_code == 200
