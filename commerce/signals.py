@@ -1,4 +1,5 @@
-"""Signals the commerce app sends. Declarations only; senders live in `services.py`.
+"""Signals the commerce app sends. Declarations only; `order_placed` is sent by
+`orders/placement.py`, `order_paid` by the payment methods (`payments/methods/`).
 
 Both are sent after the database transaction that changed the order has committed, so
 receivers see the saved order and may safely do slow or external work.
