@@ -255,9 +255,8 @@ class Cart:
 
         def change(state: CartState) -> None:
             state.order_id = order.pk
+            store.save(_order_key(order), {"cart": state.cart_id})
 
-        key = self._key or self._create_key()
-        store.save(_order_key(order), {"cart": key})
         self._change(change, bump=False)
 
     def _change(self, change: Callable[[CartState], bool | None], bump: bool = True) -> None:

@@ -20,7 +20,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase, UpdateError
+from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
@@ -64,7 +64,10 @@ def save(key: str, data: dict[str, Any]) -> None:
     try:
         record.save(must_create=False)
     except UpdateError:
-        record.save(must_create=True)
+        try:
+            record.save(must_create=True)
+        except CreateError:  # created by another request a moment ago: ours is newer
+            record.save(must_create=False)
 
 
 def delete(key: str) -> None:
