@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils.functional import classproperty
 from wagtail import hooks
 from wagtail.admin.auth import permission_denied
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry, register_permission_policy
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
@@ -63,12 +65,20 @@ class RefusedBulkDelete(DeleteBulkAction):
         return permission_denied(request)
 
 
+class OrderFilterSet(WagtailFilterSet):
+    created_at = django_filters.DateFromToRangeFilter(label="Placed", widget=DateRangePickerWidget)
+
+    class Meta:
+        model = Order
+        fields = ["status", "currency", "created_at"]
+
+
 class OrderViewSet(SnippetViewSet):
     model = Order
     icon = "list-ul"
     menu_label = "Orders"
     list_display = ["__str__", "status", "formatted_total", "currency", "created_at"]
-    list_filter = ["status", "currency", "created_at"]
+    filterset_class = OrderFilterSet
     search_fields = ["email", "payments__stripe_id", "payments__stripe_payment_intent_id"]
     inspect_view_enabled = True
     inspect_view_class = OrderInspectView

@@ -176,3 +176,20 @@ def test_default_taxes_that_would_mix_kinds_in_a_currency_are_refused(
     mixed = admin_client.post(url, {**fields, "default_taxes": [vat.pk, sales_tax.pk]})
     assert re.search("both apply to EUR orders", mixed.content.decode())
     assert list(ShopSettings.for_site(site).default_taxes.all()) == [vat]
+
+
+def test_orders_are_filtered_by_currency_and_date(admin_client, order):
+    from django.utils import timezone
+
+    today = timezone.now().date().isoformat()
+    listing = admin_client.get(
+        "/admin/snippets/commerce/order/",
+        {"currency": "USD", "created_at_from": today, "created_at_to": today},
+    )
+    assert listing.status_code == 200
+    assert f"Order #{order.pk}" in listing.content.decode()
+    other_day = admin_client.get(
+        "/admin/snippets/commerce/order/",
+        {"created_at_from": "2001-01-01", "created_at_to": "2001-01-02"},
+    )
+    assert f"Order #{order.pk}" not in other_day.content.decode()
