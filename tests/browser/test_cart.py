@@ -126,7 +126,7 @@ def test_another_currency_offers_a_new_cart(live_server, page, shop, catalog):
     card(page, teapot).get_by_role("button", name="Add to cart").click()
     card(page, teapot).locator("[data-cart-status]:has-text('Your cart is in USD')").wait_for()
     card(page, teapot).get_by_role("button", name="Start a new cart with this item").click()
-    page.wait_for_selector("[data-cart-count]:has-text('1')")
+    card(page, teapot).locator("[data-cart-status]:has-text('Added')").wait_for()
     page.goto(live_server.url + "/v2/cart/")
     assert page.locator(".cart-line").all_inner_texts()[0].startswith("Teapot")
 
