@@ -6,6 +6,8 @@ our quote to the minor unit; where Stripe refuses the total, the store refuses i
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from commerce import money
-from commerce.models import Order, OrderLine, StripePricingObject
+from commerce.models import Order, OrderLine, Payment, StripePricingObject
 from commerce.orders.placement import write_adjustments
 from commerce.payments import gateway
 from commerce.payments.accounts import account_for_currency
@@ -103,7 +105,7 @@ def test_stripe_charges_exactly_our_total(stripe_emulator, basket):
             [(line, None) for line in order.lines.all()],
             success_url=URLS.success_url,
             cancel_url=URLS.cancel_url,
-            expires_at=timezone.now() + timezone.timedelta(hours=1),
+            expires_at=timezone.now() + timedelta(hours=1),
             coupon=_coupon(account, order),
             tax_rates=_tax_rates(account, order),
         )
@@ -168,3 +170,41 @@ def test_coupons_and_tax_rates_are_made_once_per_account_and_terms(stripe_emulat
     start_checkout(changed, URLS)
     rates = sorted(rate.percentage for rate in usd.v1.tax_rates.list().data)
     assert rates == [20, 21]
+
+
+@pytest.mark.parametrize(
+    ("currency", "unit_amount", "message"),
+    [
+        ("KWD", 1255, "Stripe charges KWD in multiples of KWD 0.010"),
+        ("USD", 30, "below $0.50, the smallest amount"),
+    ],
+)
+def test_totals_stripe_would_refuse_are_refused_before_asking(
+    stripe_emulator, currency, unit_amount, message
+):
+    order, _ = order_for(currency, [LineInput(1, "Dates", unit_amount, 1)], None, [])
+    with pytest.raises(AmountNotChargeable, match=re.escape(message)) as refusal:
+        start_checkout(order, URLS)
+    assert refusal.value.status == 409 and message in refusal.value.customer_message
+    assert not order.payments.exists()
+
+
+def test_a_paid_order_is_not_sent_to_checkout_again(stripe_emulator):
+    from commerce.payments.exceptions import OrderNotPayable
+
+    order, _ = order_for("USD", [LineInput(1, "Mug", 1450, 1)], None, [])
+    Order.objects.filter(pk=order.pk).update(status="paid")
+    order.refresh_from_db()
+    with pytest.raises(OrderNotPayable):
+        start_checkout(order, URLS)
+
+
+def test_a_session_about_to_expire_is_replaced_by_a_new_attempt(stripe_emulator):
+    order, _ = order_for("USD", [LineInput(1, "Mug", 1450, 1)], None, [])
+    first = start_checkout(order, URLS)
+    assert start_checkout(order, URLS).pk == first.pk  # still open: handed out again
+    Payment.objects.filter(pk=first.pk).update(expires_at=timezone.now() + timedelta(minutes=2))
+    second = start_checkout(order, URLS)
+    first.refresh_from_db()
+    assert (first.status, second.status, second.attempt) == ("superseded", "open", 2)
+    assert second.stripe_id != first.stripe_id
