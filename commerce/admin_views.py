@@ -61,13 +61,26 @@ class ReadOnlyIndexView(IndexView):
         ]
 
 
-class OrderInspectView(InspectView):
-    """An order's details with every amount formatted in the order's currency."""
+class MoneyInspectView(InspectView):
+    """An object's details with every amount formatted in the object's `currency`."""
 
     def get_field_label(self, field_name: str, field: models.Field | None) -> str:
         if field_name in ORDER_MONEY_LABELS:
             return ORDER_MONEY_LABELS[field_name]
         return super().get_field_label(field_name, field)
+
+    def get_field_display_value(self, field_name: str, field: models.Field | None) -> Any:
+        if is_money_field(field):
+            amount = getattr(self.object, field_name)
+            if amount is None:
+                return "-"
+            return money.format_amount(amount, self.object.currency)
+        return super().get_field_display_value(field_name, field)
+
+
+class OrderInspectView(MoneyInspectView):
+    """An order's details, amounts formatted, and (while it waits for payment) the way to
+    change its discount and taxes."""
 
     @cached_property
     def header_buttons(self) -> list[Any]:
@@ -81,14 +94,6 @@ class OrderInspectView(InspectView):
                 )
             )
         return buttons
-
-    def get_field_display_value(self, field_name: str, field: models.Field | None) -> Any:
-        if is_money_field(field):
-            amount = getattr(self.object, field_name)
-            if amount is None:
-                return "-"
-            return money.format_amount(amount, self.object.currency)
-        return super().get_field_display_value(field_name, field)
 
 
 def pretty_json(value: Any) -> SafeString:

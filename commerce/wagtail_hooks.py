@@ -19,6 +19,7 @@ from wagtail.snippets.models import get_snippet_models, register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .admin_views import (
+    MoneyInspectView,
     OrderAdjustmentsView,
     OrderInspectView,
     PaymentEventInspectView,
@@ -111,6 +112,7 @@ class PaymentViewSet(SnippetViewSet):
     list_filter = ["status", "method", "stripe_account"]
     search_fields = ["stripe_id", "stripe_payment_intent_id"]
     inspect_view_enabled = True
+    inspect_view_class = MoneyInspectView
     index_view_class = ReadOnlyIndexView
     index_template_name = READ_ONLY_INDEX_TEMPLATE
     copy_view_enabled = False

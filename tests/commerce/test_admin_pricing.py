@@ -193,3 +193,22 @@ def test_orders_are_filtered_by_currency_and_date(admin_client, order):
         {"created_at_from": "2001-01-01", "created_at_to": "2001-01-02"},
     )
     assert f"Order #{order.pk}" not in other_day.content.decode()
+
+
+def test_payments_are_listed_and_inspected_with_money_formatted(admin_client, order):
+    payment = Payment.objects.create(
+        order=order,
+        method="checkout_session",
+        attempt=1,
+        status="open",
+        stripe_account="default",
+        stripe_id="cs_test_listed",
+        amount=5300,
+        currency="USD",
+    )
+    listing = admin_client.get("/admin/snippets/commerce/payment/").content.decode()
+    assert "#1 Stripe Checkout cs_test_listed: $53.00 Open" in listing
+    inspect = admin_client.get(f"/admin/snippets/commerce/payment/inspect/{payment.pk}/")
+    html = inspect.content.decode()
+    assert "$53.00" in html and ">5300<" not in html
+    assert admin_client.get("/admin/snippets/commerce/payment/add/").status_code in (302, 403)
