@@ -36,9 +36,9 @@ def quote_json(quote: Quote) -> dict[str, Any]:
         "discount": quote.discount,
         "taxes": [
             {
-                # A string, so a rate like 8.875 reaches the client exactly.
+                # A percentage as a string ("8.875"), so it reaches the client exactly.
                 "name": total.tax.name,
-                "rate": str(total.tax.rate),
+                "rate": format(total.tax.rate.normalize(), "f"),
                 "inclusive": total.tax.inclusive,
                 "amount": total.amount,
                 "formattedAmount": _formatted(total.amount, currency),

@@ -108,7 +108,7 @@ def test_the_sites_taxes_for_the_carts_currency(client, home_page, mug, welcome)
     assert cart["taxes"] == [
         {
             "name": "Sales tax",
-            "rate": "8.8750",
+            "rate": "8.875",
             "inclusive": False,
             "amount": 232,
             "formattedAmount": "$2.32",

@@ -120,7 +120,7 @@ def test_the_order_json_is_for_its_owner_only(client, mug, priced_shop):
         "taxes": [
             {
                 "name": "Sales tax",
-                "rate": "8.8750",
+                "rate": "8.875",
                 "inclusive": False,
                 "amount": 232,
                 "formattedAmount": "$2.32",
