@@ -101,7 +101,7 @@ def user_cart_key(user_id: int) -> str:
     return store.derived_key("user", str(user_id))
 
 
-def _order_key(order: Order) -> str:
+def order_record_key(order: Order) -> str:
     """The record naming the cart an order was placed from."""
     return store.derived_key("order", str(order.reference))
 
@@ -110,7 +110,7 @@ def clear_cart_for_order(order: Order) -> bool:
     """Empty the cart `order` was placed from, if it still remembers that order; whether
     it did. Called when the order is paid (see `receivers.py`): a cart placed twice, or
     changed and placed again, is emptied only by the order it last placed."""
-    mapping_key = _order_key(order)
+    mapping_key = order_record_key(order)
     key = store.load(mapping_key).get("cart")
     if not key:
         return False
@@ -255,7 +255,7 @@ class Cart:
 
         def change(state: CartState) -> None:
             state.order_id = order.pk
-            store.save(_order_key(order), {"cart": state.cart_id})
+            store.save(order_record_key(order), {"cart": state.cart_id})
 
         self._change(change, bump=False)
 

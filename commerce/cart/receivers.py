@@ -12,6 +12,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from ..models import Order
 from ..signals import order_paid
 from . import store
 from .cart import (
@@ -20,6 +21,7 @@ from .cart import (
     clear_cart_for_order,
     max_lines,
     max_quantity,
+    order_record_key,
     user_cart_key,
 )
 
@@ -62,6 +64,11 @@ def merge_guest_cart(sender: Any, request: HttpRequest | None, user: Any, **kwar
             merged = CartState.from_record(user_key, store.load(user_key))
             merge_states(merged, guest)
             store.save(user_key, merged.to_record())
+            if guest.order_id is not None:
+                # The order placed from the guest cart now empties the user's when paid.
+                order = Order.objects.filter(pk=guest.order_id).first()
+                if order is not None:
+                    store.save(order_record_key(order), {"cart": user_key})
         store.delete(guest_key)
     del request.session[SESSION_POINTER]
     with contextlib.suppress(AttributeError):

@@ -319,3 +319,10 @@ def test_cart_changes_are_rate_limited_per_client_by_the_setting_read_on_each_re
     assert cart_of(client)["count"] == 3, "reading the cart is not limited"
     settings.COMMERCE_CART_RATE = ""
     assert add(client, mug).status_code == 200
+
+
+def test_coming_back_from_a_canceled_checkout_says_nothing_was_charged(client, mug):
+    add(client, mug)
+    html = client.get("/v2/cart/?checkout=canceled").content.decode()
+    assert "Checkout canceled — you have not been charged" in html
+    assert "Checkout canceled" not in client.get("/v2/cart/").content.decode()

@@ -106,3 +106,23 @@ def test_signing_in_without_a_guest_cart_changes_nothing(shopper, mug):
     phone.get("/v2/cart/", HTTP_ACCEPT="application/json")
     phone.force_login(shopper)
     assert lines(phone) == [(mug.pk, 1)]
+
+
+def test_an_order_placed_as_a_guest_empties_the_merged_cart_when_paid(shopper, mug, tote):
+    from commerce.cart import clear_cart_for_order
+    from commerce.models import Order
+
+    from .cart_helpers import post_json
+
+    laptop = Client()
+    laptop.force_login(shopper)
+    add(laptop, tote)
+
+    phone = Client()
+    add(phone, mug)
+    order = Order.objects.get(pk=post_json(phone, "/v2/cart/order/").json()["orderId"])
+    phone.force_login(shopper)
+    assert lines(phone) == [(tote.pk, 1), (mug.pk, 1)]
+
+    assert clear_cart_for_order(order) is True
+    assert lines(phone) == [] and lines(laptop) == []
