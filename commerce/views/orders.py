@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from ..cart import CartBusy, get_cart
-from ..cart.ordering import orders_of, place_cart_order
+from ..cart.ordering import line_image_urls, orders_of, place_cart_order
 from ..cart.serialize import quote_json
 from ..http import allow_methods, json_endpoint, json_error
 from ..identifiers import parse_page_id
@@ -105,6 +105,7 @@ def _start_checkout(request: HttpRequest, order: Order) -> HttpResponse:
         success_url=request.build_absolute_uri(reverse("commerce:checkout_success"))
         + "?session_id={CHECKOUT_SESSION_ID}",
         cancel_url=request.build_absolute_uri(reverse("commerce:cart")) + "?checkout=canceled",
+        image_urls=line_image_urls(request, order),
     )
     try:
         payment = start_checkout(order, urls)

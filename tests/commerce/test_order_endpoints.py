@@ -3,6 +3,9 @@ Checkout, and the cart emptying once it is paid, not before."""
 
 from __future__ import annotations
 
+import re
+import urllib.request
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -10,7 +13,7 @@ from django.test import Client
 from commerce.models import Discount, Order, OrderStatus, ShopSettings, Tax
 from tests.conftest import stripe_client
 from tests.emulator_actions import pay_session
-from tests.factories import ItemPageFactory
+from tests.factories import ImageFactory, ItemPageFactory
 
 from .cart_helpers import add, cart_of, post_json
 
@@ -203,6 +206,18 @@ def test_paying_an_older_order_of_a_cart_changed_since_leaves_the_cart(
     assert cart_of(client)["count"] == 2
     assert clear_cart_for_order(newer) is True
     assert cart_of(client)["count"] == 0
+
+
+def test_hosted_checkout_shows_each_line_with_its_picture(client, stripe_emulator, catalog, mug):
+    framed = ItemPageFactory(parent=catalog, title="Framed Print", image=ImageFactory())
+    add(client, mug)
+    add(client, framed)
+    order_id = place(client).json()["orderId"]
+    url = post_json(client, f"/v2/order/{order_id}/checkout/").json()["url"]
+    with urllib.request.urlopen(url, timeout=5) as page:
+        html = page.read().decode()
+    assert "Enamel Mug" in html and "Framed Print" in html
+    assert len(re.findall(r"src='http://testserver/media/images/[^']+\.png'", html)) == 1
 
 
 def test_the_pay_form_without_javascript_goes_to_checkout(client, stripe_emulator, mug):
