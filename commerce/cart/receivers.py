@@ -56,7 +56,18 @@ def merge_guest_cart(sender: Any, request: HttpRequest | None, user: Any, **kwar
     guest_key = request.session.get(SESSION_POINTER)
     if not guest_key:
         return
-    user_key = user_cart_key(user.pk)
+    try:
+        _merge(guest_key, user_cart_key(user.pk))
+    except store.CartBusy:
+        # Signing in matters more than the merge: the guest cart is left as it is.
+        logger.warning("Guest cart not merged on sign-in: the cart stayed locked")
+        return
+    del request.session[SESSION_POINTER]
+    with contextlib.suppress(AttributeError):
+        del request._commerce_cart  # type: ignore[attr-defined]
+
+
+def _merge(guest_key: str, user_key: str) -> None:
     first, second = sorted([guest_key, user_key])  # one lock order, no deadlock
     with store.locked(first), store.locked(second):
         guest = CartState.from_record(guest_key, store.load(guest_key))
@@ -70,9 +81,6 @@ def merge_guest_cart(sender: Any, request: HttpRequest | None, user: Any, **kwar
                 if order is not None:
                     store.save(order_record_key(order), {"cart": user_key})
         store.delete(guest_key)
-    del request.session[SESSION_POINTER]
-    with contextlib.suppress(AttributeError):
-        del request._commerce_cart  # type: ignore[attr-defined]
 
 
 @receiver(order_paid, dispatch_uid="commerce.cart.empty_paid_cart")

@@ -126,3 +126,16 @@ def test_an_order_placed_as_a_guest_empties_the_merged_cart_when_paid(shopper, m
 
     assert clear_cart_for_order(order) is True
     assert lines(phone) == [] and lines(laptop) == []
+
+
+def test_signing_in_never_fails_because_the_cart_is_busy(shopper, mug, monkeypatch, caplog):
+    from commerce.cart import store
+
+    monkeypatch.setattr(store, "LOCK_WAIT_SECONDS", 0.05)
+    phone = Client()
+    add(phone, mug)
+    guest_key = phone.session["commerce_cart"]
+    with store.locked(guest_key):  # another request is changing the guest cart
+        phone.force_login(shopper)
+    assert "_auth_user_id" in phone.session
+    assert "Guest cart not merged" in caplog.text
