@@ -10,13 +10,17 @@ PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test setup install install-dev env chromium axe lint check clean
+.PHONY: run test bench setup install install-dev env chromium axe lint check clean
 
 run: setup
 	bin/run-dev
 
 test: install-dev env chromium axe lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Cart-add throughput as a ratio of a bare view that writes the session (not a test).
+bench: install-dev
+	$(BIN)/python -m tests.bench.cart_add
 
 setup: install env
 	$(BIN)/python manage.py migrate --noinput
