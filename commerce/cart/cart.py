@@ -129,11 +129,20 @@ class Cart:
     """One request's view of a cart. Reading costs nothing until asked; every change
     re-reads the stored cart under its lock, so it applies to the latest version."""
 
-    def __init__(self, request: HttpRequest, key: str | None, state: CartState) -> None:
+    def __init__(self, request: HttpRequest, key: str | None) -> None:
         self.request = request
         self._key = key
-        self.state = state
+        self._state: CartState | None = None
         self._lines: list[tuple[ItemPage, int]] | None = None
+
+    @property
+    def state(self) -> CartState:
+        """The stored cart, read on first use (a change reads it again under the lock)."""
+        if self._state is None:
+            self._state = CartState.from_record(
+                self._key or "", store.load(self._key) if self._key else {}
+            )
+        return self._state
 
     # Reading
 
@@ -270,7 +279,7 @@ class Cart:
             if bump:
                 state.version += 1
             store.save(key, state.to_record())
-        self.state = state
+        self._state = state
         self._lines = None
 
     def _create_key(self) -> str:
@@ -326,8 +335,6 @@ def get_cart(request: HttpRequest) -> Cart:
     """The request's cart, read once per request (`request` keeps it)."""
     cart = getattr(request, "_commerce_cart", None)
     if cart is None:
-        key = cart_key_for(request)
-        data = store.load(key) if key else {}
-        cart = Cart(request, key, CartState.from_record(key or "", data))
+        cart = Cart(request, cart_key_for(request))
         request._commerce_cart = cart  # type: ignore[attr-defined]
     return cart
