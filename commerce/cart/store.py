@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
+from django.core import checks
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
@@ -96,3 +97,21 @@ def locked(name: str) -> Iterator[None]:
         # Only our own lock: one that lapsed and was taken by another request stays.
         if cache.get(lock_key) == token:
             cache.delete(lock_key)
+
+
+@checks.register(checks.Tags.compatibility)
+def carts_need_a_server_side_session_store(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """Carts are records of the session store; signed-cookie sessions keep nothing on the
+    server, so carts could not be kept there."""
+    if "signed_cookies" not in settings.SESSION_ENGINE:
+        return []
+    return [
+        checks.Error(
+            f"SESSION_ENGINE {settings.SESSION_ENGINE!r} keeps sessions in cookies; the cart "
+            "keeps its records in the session store on the server.",
+            hint="Use the database, cache or cached_db session engine.",
+            id="commerce.E010",
+        )
+    ]

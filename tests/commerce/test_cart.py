@@ -326,3 +326,11 @@ def test_coming_back_from_a_canceled_checkout_says_nothing_was_charged(client, m
     html = client.get("/v2/cart/?checkout=canceled").content.decode()
     assert "Checkout canceled — you have not been charged" in html
     assert "Checkout canceled" not in client.get("/v2/cart/").content.decode()
+
+
+def test_signed_cookie_sessions_are_refused_by_a_system_check(settings):
+    from commerce.cart.store import carts_need_a_server_side_session_store
+
+    assert carts_need_a_server_side_session_store() == []
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    assert [error.id for error in carts_need_a_server_side_session_store()] == ["commerce.E010"]
