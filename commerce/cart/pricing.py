@@ -11,7 +11,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from wagtail.models import Site
 
-from ..pricing import DiscountRefused, DiscountTerms, LineInput, Quote, TaxTerms, quote
+from ..orders.placement import line_inputs
+from ..pricing import DiscountRefused, DiscountTerms, Quote, TaxTerms, quote
 
 if TYPE_CHECKING:
     from ..models.pricing import Discount
@@ -53,16 +54,8 @@ def cart_taxes(currency: str, request: HttpRequest) -> list[TaxTerms]:
 
 
 def price_cart(cart: Cart, request: HttpRequest) -> PricedCart:
-    lines = [
-        LineInput(
-            item_id=item.pk,
-            title=item.title,
-            unit_amount=item.price_amount,
-            quantity=quantity,
-            sku=item.sku,
-        )
-        for item, quantity in cart.lines()
-    ]
+    """The cart's quote at the items' current prices, as placing it would price it."""
+    lines = line_inputs(cart.lines())
     if not lines:
         return PricedCart(quote(cart.currency or "", []))
     currency = cart.currency or ""
