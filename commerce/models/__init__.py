@@ -7,10 +7,12 @@ from .orders import (
     OrderAdjustment,
     OrderLine,
     OrderStatus,
+    OrderStatusChange,
     PaymentEvent,
     Refund,
     RefundReason,
     RefundStatus,
+    StatusChangeSource,
 )
 from .pages import CatalogPage, ItemPage, ItemPageQuerySet
 from .payments import (
@@ -34,6 +36,7 @@ __all__ = [
     "OrderAdjustment",
     "OrderLine",
     "OrderStatus",
+    "OrderStatusChange",
     "Payment",
     "PaymentEvent",
     "PaymentMethod",
@@ -42,6 +45,7 @@ __all__ = [
     "RefundReason",
     "RefundStatus",
     "ShopSettings",
+    "StatusChangeSource",
     "StripePricingObject",
     "Tax",
 ]

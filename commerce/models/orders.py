@@ -80,9 +80,18 @@ class Order(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Set under the order's row lock when its receipt is handed to the mailer, so a
+    # payment reported twice sends one receipt.
+    receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    # A dispute (chargeback) opened on the order's charge. A flag rather than a status:
+    # the order stays paid (or refunded) while the card network decides, and the
+    # statuses keep describing what the store did with the money.
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    dispute_reason = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        permissions = [("refund_order", "Can refund paid orders")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(total_amount__gte=0), name="commerce_order_total_not_negative"
@@ -254,6 +263,8 @@ class OrderAdjustment(models.Model):
 
 class RefundReason(models.TextChoices):
     DUPLICATE_PAYMENT = "duplicate_payment", "Duplicate payment"
+    # Given back from the admin (the shopper asked, or the shop decided to).
+    REQUESTED_BY_CUSTOMER = "requested_by_customer", "Requested by customer"
 
 
 class RefundStatus(models.TextChoices):
@@ -284,6 +295,14 @@ class Refund(models.Model):
     stripe_refund_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=255, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    idempotency_key = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -294,6 +313,12 @@ class Refund(models.Model):
                 fields=["stripe_account", "stripe_payment_intent_id"],
                 condition=models.Q(reason="duplicate_payment"),
                 name="commerce_duplicate_payment_refunded_once",
+            ),
+            # Two clicks on "Refund" that computed the same key ask Stripe once.
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="commerce_refund_idempotency_key_once",
             ),
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0), name="commerce_refund_amount_positive"
@@ -311,6 +336,43 @@ class Refund(models.Model):
     @property
     def formatted_amount(self) -> str:
         return money.format_amount(self.amount, self.currency)
+
+
+class StatusChangeSource(models.TextChoices):
+    WEBHOOK = "webhook", "Webhook"
+    STATUS_CHECK = "status_check", "Status check"
+    CHECKOUT_RETURN = "checkout_return", "Return from Checkout"
+    ADMIN = "admin", "Admin"
+    RECONCILIATION = "reconciliation", "Reconciliation"
+    SHOPPER = "shopper", "Shopper"
+    SYSTEM = "system", "System"
+
+
+class OrderStatusChange(models.Model):
+    """One change of an order's status: the audit trail of its lifecycle.
+
+    Written in the same transaction as the change itself (by `orders.transitions`), so
+    the trail never claims a change that did not commit, nor misses one that did.
+    """
+
+    order = models.ForeignKey(Order, related_name="status_changes", on_delete=models.CASCADE)
+    from_status = models.CharField(max_length=24, choices=OrderStatus.choices)
+    to_status = models.CharField(max_length=24, choices=OrderStatus.choices)
+    source = models.CharField(
+        max_length=24, choices=StatusChangeSource.choices, default=StatusChangeSource.SYSTEM
+    )
+    stripe_event_id = models.CharField(max_length=255, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+            f" ({self.get_source_display()})"
+        )
 
 
 class PaymentEvent(models.Model):

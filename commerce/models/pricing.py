@@ -280,6 +280,15 @@ class ShopSettings(BaseSiteSetting):
         max_length=255, default="Your cart is empty. Browse the shop and add something you like."
     )
 
+    payment_heading = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text='Left blank, the payment page says "Pay for your order".',
+    )
+    payment_intro = models.TextField(
+        blank=True, help_text="Shown above the card form on the payment page."
+    )
+
     base_form_class = ShopSettingsForm
 
     panels = [
@@ -287,6 +296,10 @@ class ShopSettings(BaseSiteSetting):
         MultiFieldPanel(
             [FieldPanel("cart_heading"), FieldPanel("cart_intro"), FieldPanel("empty_cart_text")],
             heading="Cart page",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("payment_heading"), FieldPanel("payment_intro")],
+            heading="Payment page",
         ),
     ]
 

@@ -8,16 +8,25 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from ..models import Order, OrderStatus
+from ..models import Order, OrderStatus, OrderStatusChange, StatusChangeSource
 
 PAID_STATUSES = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
 
 
-def transition(order: Order, status: str) -> str:
-    """Move a locked order to `status` if the status table allows it; saves the order.
+def transition(
+    order: Order,
+    status: str,
+    *,
+    source: str = StatusChangeSource.SYSTEM,
+    stripe_event_id: str = "",
+    note: str = "",
+) -> str:
+    """Move a locked order to `status` if the status table allows it; saves the order and
+    records the change (who told us: `source`, and the Stripe event if one did).
 
     Leaving "pending" frees the order's `open_key`, so the shopper's next try places a
-    new order instead of finding this one.
+    new order instead of finding this one. A refused or repeated change is not recorded:
+    the trail lists what happened to the order, the event log what was asked of it.
     """
     if order.status == status:
         return f"already {status}"
@@ -30,4 +39,12 @@ def transition(order: Order, status: str) -> str:
     if status != OrderStatus.PENDING:
         order.open_key = None
     order.save()
+    OrderStatusChange.objects.create(
+        order=order,
+        from_status=previous,
+        to_status=status,
+        source=source,
+        stripe_event_id=stripe_event_id,
+        note=note[:255],
+    )
     return f"{previous} -> {status}"
