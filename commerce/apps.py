@@ -9,6 +9,7 @@ class CommerceConfig(AppConfig):
     verbose_name = "Commerce"
 
     def ready(self) -> None:
-        # Importing these registers their system checks.
-        from . import checks, throttling  # noqa: F401
-        from .cart import receivers  # noqa: F401  (connects the cart's signal receivers)
+        # Importing these registers their system checks (checks, throttling) and connects
+        # signal receivers (the cart's, and the receipt sent when an order is paid).
+        from . import checks, receipts, throttling  # noqa: F401
+        from .cart import receivers  # noqa: F401

@@ -138,6 +138,26 @@ MEDIA_URL = "/media/"
 # object storage is better at scale.
 SERVE_MEDIA_FILES = env.bool("SERVE_MEDIA_FILES", default=False)
 
+# Email (order receipts). EMAIL_URL in django-environ's form: consolemail:// prints each
+# message to the console; smtp+tls://user:password@smtp.example.com:587 sends through SMTP
+# (STARTTLS; smtp+ssl:// for implicit TLS on 465). Unset parts keep Django's defaults.
+globals().update(
+    {
+        name: value
+        for name, value in env.email_url("EMAIL_URL", default="consolemail://").items()
+        if value not in (None, "")
+    }
+)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Wagtail Store <shop@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Receipts are sent outside the request by a django-tasks backend when one is named here
+# (its worker must run); empty means they are sent by the web process right after the
+# payment commits.
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="")
+if TASKS_BACKEND:
+    TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,0 +1,184 @@
+"""The receipt a shopper gets by email once their order is paid.
+
+A payment may be reported several times (the webhook, the return page, the status check,
+a replayed event), and `order_paid` itself is sent once per order, but a receipt must
+never go twice even if it were not: `Order.receipt_sent_at` is claimed under the order's
+row lock before the mail is handed over, and released again if handing it over fails, so
+a later try can send it. Mail is slow and may fail, so it is sent after the payment's
+transaction has committed, and outside the request (as a django-tasks task) when a task
+backend is configured in `settings.TASKS`; without one it is sent right after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.dispatch import receiver
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django_tasks import task
+
+from . import money
+from .models import AdjustmentKind, Order
+from .signals import order_paid
+
+logger = logging.getLogger(__name__)
+
+TEXT_TEMPLATE = "commerce/email/receipt.txt"
+HTML_TEMPLATE = "commerce/email/receipt.html"
+SUBJECT_TEMPLATE = "commerce/email/receipt_subject.txt"
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    title: str
+    quantity: int
+    unit_price: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class ReceiptAdjustment:
+    label: str
+    amount: str
+    included: bool
+
+
+def receipt_recipient(order: Order) -> str:
+    """Where the receipt goes: the address the shopper paid with (Stripe Checkout's
+    customer email or the PaymentIntent's receipt_email, stored on the order), else the
+    email of the account that placed it; "" when neither is known."""
+    if order.email:
+        return order.email
+    user = order.user
+    return (getattr(user, "email", "") or "") if user is not None else ""
+
+
+def receipt_context(order: Order) -> dict[str, Any]:
+    """What the receipt says, every amount already formatted in the order's currency."""
+    currency = order.currency
+
+    def fmt(amount: int) -> str:
+        return money.format_amount(amount, currency)
+
+    lines = [
+        ReceiptLine(line.title, line.quantity, fmt(line.unit_amount), fmt(line.line_amount))
+        for line in order.lines.all()
+    ]
+    adjustments = list(order.adjustments.all())
+    discounts = [
+        ReceiptAdjustment(_discount_label(adjustment), fmt(adjustment.amount), False)
+        for adjustment in adjustments
+        if adjustment.kind == AdjustmentKind.DISCOUNT
+    ]
+    taxes = [
+        ReceiptAdjustment(_tax_label(adjustment), fmt(adjustment.amount), adjustment.inclusive)
+        for adjustment in adjustments
+        if adjustment.kind == AdjustmentKind.TAX
+    ]
+    return {
+        "order": order,
+        "site_name": settings.WAGTAIL_SITE_NAME,
+        "lines": lines,
+        "discounts": discounts,
+        "taxes": taxes,
+        "subtotal": fmt(order.subtotal_amount),
+        "discount_total": fmt(order.discount_amount),
+        "tax_total": fmt(order.tax_amount),
+        "total": fmt(order.total_amount),
+        "paid_at": order.paid_at,
+    }
+
+
+def _discount_label(adjustment: Any) -> str:
+    return f"{adjustment.name} ({adjustment.code})" if adjustment.code else adjustment.name
+
+
+def _tax_label(adjustment: Any) -> str:
+    rate = f"{adjustment.rate.normalize():f}%" if adjustment.rate is not None else ""
+    return f"{adjustment.name} {rate}".strip()
+
+
+def build_receipt(order: Order, recipient: str) -> EmailMultiAlternatives:
+    """The receipt as one message: plain text, with the same content as HTML."""
+    context = receipt_context(order)
+    subject = " ".join(render_to_string(SUBJECT_TEMPLATE, context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(TEXT_TEMPLATE, context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient],
+    )
+    message.attach_alternative(render_to_string(HTML_TEMPLATE, context), "text/html")
+    return message
+
+
+def send_receipt(order_id: int) -> bool:
+    """Send the order's receipt unless it was sent already; True when this call sent it.
+
+    Never called inside a transaction: the claim commits before the mail server is
+    asked, so the order's row is not locked while it answers.
+    """
+    claimed_at = _claim_receipt(order_id)
+    if claimed_at is None:
+        return False
+    order = Order.objects.select_related("user").get(pk=order_id)
+    recipient = receipt_recipient(order)
+    try:
+        build_receipt(order, recipient).send()
+    except Exception:
+        # Released, so a retry (the next payment report, or the task's retry) sends it.
+        Order.objects.filter(pk=order_id, receipt_sent_at=claimed_at).update(receipt_sent_at=None)
+        logger.exception("The receipt of order %s could not be sent", order_id)
+        raise
+    logger.info("Receipt of order %s sent", order_id)
+    return True
+
+
+def _claim_receipt(order_id: int) -> Any:
+    """Mark the receipt as sent under the order's lock; the time claimed, or None when it
+    was sent already, the order is not paid, or there is nobody to send it to."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("user").get(pk=order_id)
+        if order.receipt_sent_at is not None or order.paid_at is None:
+            return None
+        if not receipt_recipient(order):
+            logger.warning("Order %s is paid but has no email address for a receipt", order_id)
+            return None
+        order.receipt_sent_at = timezone.now()
+        order.save(update_fields=["receipt_sent_at"])
+        return order.receipt_sent_at
+
+
+@task()
+def send_receipt_task(order_id: int) -> bool:
+    """`send_receipt`, run by the configured task backend's worker."""
+    return send_receipt(order_id)
+
+
+def tasks_configured() -> bool:
+    """Whether a task backend is configured (`settings.TASKS`), read when asked."""
+    return bool(getattr(settings, "TASKS", None))
+
+
+def schedule_receipt(order_id: int) -> None:
+    """After the current transaction commits (at once outside one): enqueue the receipt
+    when a task backend is configured, else send it in this process."""
+
+    def deliver() -> None:
+        if tasks_configured():
+            send_receipt_task.enqueue(order_id)
+        else:
+            send_receipt(order_id)
+
+    transaction.on_commit(deliver, robust=True)
+
+
+@receiver(order_paid, dispatch_uid="commerce.receipts.send_receipt_when_paid")
+def send_receipt_when_paid(sender: Any, order: Order, **kwargs: Any) -> None:
+    schedule_receipt(order.pk)
