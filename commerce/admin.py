@@ -18,6 +18,7 @@ from .models import (
     Order,
     OrderAdjustment,
     OrderLine,
+    OrderStatusChange,
     Payment,
     PaymentEvent,
     Refund,
@@ -66,12 +67,25 @@ class RefundInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
 
 
+class StatusChangeInline(ReadOnlyMixin, admin.TabularInline):
+    model = OrderStatusChange
+    fields = ["created_at", "from_status", "to_status", "source", "stripe_event_id", "note"]
+    readonly_fields = fields
+    extra = 0
+
+
 @admin.register(Order)
 class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["__str__", "status", "formatted_total", "currency", "created_at"]
     list_filter = ["status", "currency", "created_at"]
     search_fields = ["reference", "email", "payments__stripe_id"]
-    inlines = [OrderLineInline, OrderAdjustmentInline, PaymentInline, RefundInline]
+    inlines = [
+        OrderLineInline,
+        OrderAdjustmentInline,
+        PaymentInline,
+        RefundInline,
+        StatusChangeInline,
+    ]
 
 
 @admin.register(Payment)

@@ -20,7 +20,15 @@ from typing import Any
 from django.utils import timezone
 
 from . import refunds
-from .models import Order, OrderStatus, PaymentMethod, PaymentStatus, Refund, RefundStatus
+from .models import (
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+    StatusChangeSource,
+)
 from .payments import gateway
 from .payments.accounts import StripeAccount, account_by_label, configured_accounts
 from .payments.exceptions import PaymentError
@@ -100,7 +108,9 @@ def _reconcile_order(order: Order) -> str:
             if session.get("status") == "open" and _overdue(session):
                 # Stripe closes overdue sessions itself, a little late; do not wait for it.
                 session = _expire(account, payment.stripe_id)
-            checkout_session.apply_checkout_session(account.label, session)
+            checkout_session.apply_checkout_session(
+                account.label, session, source=StatusChangeSource.RECONCILIATION
+            )
     except PaymentError as error:
         logger.warning("Order %s could not be reconciled: %s", order.pk, error.detail)
         return "error"

@@ -17,7 +17,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Order, PaymentEvent
+from .models import Order, PaymentEvent, StatusChangeSource
+from .orders import charges
 from .payments import gateway
 from .payments.accounts import StripeAccount
 from .payments.methods import checkout_session
@@ -26,26 +27,100 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[StripeAccount, dict[str, Any], str], tuple[Order | None, str]]
 
+# Event type -> its handlers, in the order they were registered. Open to host apps: see
+# `register_handler`.
+HANDLERS: dict[str, list[Handler]] = {}
+
+
+def register_handler(event_type: str) -> Callable[[Handler], Handler]:
+    """Register the decorated function as a handler of Stripe events of `event_type`.
+
+    A handler gets the verified account, the event's `data.object` and the event id, and
+    returns the order it concerns (or None) and a short outcome for the event log. It
+    runs inside the transaction that stores the event, so raising rolls both back and
+    Stripe's retry applies the event cleanly. Several handlers may share a type (the
+    store's own run first, then a host app's, registered from its `AppConfig.ready`);
+    registering the same function twice is harmless.
+    """
+
+    def decorator(handler: Handler) -> Handler:
+        registered = HANDLERS.setdefault(event_type, [])
+        if handler not in registered:
+            registered.append(handler)
+        return handler
+
+    return decorator
+
+
+def handlers_for(event_type: str) -> tuple[Handler, ...]:
+    return tuple(HANDLERS.get(event_type, ()))
+
+
+def _apply_handlers(
+    account: StripeAccount, event_type: str, data_object: dict[str, Any], event_id: str
+) -> tuple[Order | None, str]:
+    """Every handler of the type, in turn: the first order named is the event's, and the
+    outcomes are joined for the event log."""
+    handlers = handlers_for(event_type)
+    if not handlers:
+        return None, "ignored: no handler for this type"
+    order: Order | None = None
+    outcomes = []
+    for handler in handlers:
+        found, outcome = handler(account, data_object, event_id)
+        order = order or found
+        outcomes.append(outcome)
+    return order, "; ".join(outcomes)
+
 
 def _checkout_session_changed(
     account: StripeAccount, session: dict[str, Any], event_id: str
 ) -> tuple[Order | None, str]:
-    return checkout_session.apply_checkout_session(account.label, session, stripe_event_id=event_id)
+    return checkout_session.apply_checkout_session(
+        account.label, session, stripe_event_id=event_id, source=StatusChangeSource.WEBHOOK
+    )
 
 
+for _type in (
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.expired",
+):
+    register_handler(_type)(_checkout_session_changed)
+
+
+@register_handler("checkout.session.async_payment_failed")
 def _checkout_payment_failed(
     account: StripeAccount, session: dict[str, Any], event_id: str
 ) -> tuple[Order | None, str]:
     # The session itself still says "complete": only the event's type tells the failure.
-    return checkout_session.fail_checkout_session(account.label, session)
+    return checkout_session.fail_checkout_session(
+        account.label, session, stripe_event_id=event_id, source=StatusChangeSource.WEBHOOK
+    )
 
 
-HANDLERS: dict[str, Handler] = {
-    "checkout.session.completed": _checkout_session_changed,
-    "checkout.session.async_payment_succeeded": _checkout_session_changed,
-    "checkout.session.async_payment_failed": _checkout_payment_failed,
-    "checkout.session.expired": _checkout_session_changed,
-}
+@register_handler("charge.refunded")
+def _charge_refunded(
+    account: StripeAccount, charge: dict[str, Any], event_id: str
+) -> tuple[Order | None, str]:
+    return charges.apply_charge_refunded(account.label, charge, stripe_event_id=event_id)
+
+
+def _refund_changed(
+    account: StripeAccount, refund: dict[str, Any], event_id: str
+) -> tuple[Order | None, str]:
+    return charges.apply_refund(account.label, refund)
+
+
+for _type in ("refund.created", "refund.updated"):
+    register_handler(_type)(_refund_changed)
+
+
+@register_handler("charge.dispute.created")
+def _dispute_created(
+    account: StripeAccount, dispute: dict[str, Any], event_id: str
+) -> tuple[Order | None, str]:
+    return charges.apply_dispute(account.label, dispute)
 
 
 @dataclass(frozen=True)
@@ -125,11 +200,7 @@ def receive(payload: bytes, signature_header: str) -> WebhookResult:
                 "Stripe event %s (%s) received again; already applied", event_id, event_type
             )
             return WebhookResult(event_id, event_type, duplicate=True, outcome="duplicate")
-        handler = HANDLERS.get(event_type)
-        if handler is None:
-            order, outcome = None, "ignored: no handler for this type"
-        else:
-            order, outcome = handler(account, data_object, event_id)
+        order, outcome = _apply_handlers(account, event_type, data_object, event_id)
         record.order = order
         record.outcome = outcome[:255]
         record.processed_at = timezone.now()

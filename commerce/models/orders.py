@@ -15,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 
 from .. import money
 from ..pricing import DiscountTerms, TaxTerms
@@ -133,6 +135,23 @@ class Order(models.Model):
         return "; ".join(str(payment) for payment in self.payments.all()) or "None"
 
     payments_summary.fget.short_description = "Payments"  # type: ignore[attr-defined]
+
+    @property
+    def status_history(self) -> str:
+        """Every change of the order's status, oldest first: when, what, and who said so."""
+        changes = [
+            (
+                date_format(timezone.localtime(change.created_at), "DATETIME_FORMAT"),
+                change,
+                f" ({change.note})" if change.note else "",
+            )
+            for change in self.status_changes.all()
+        ]
+        if not changes:
+            return "None"
+        return format_html("<ol>{}</ol>", format_html_join("", "<li>{}: {}{}</li>", changes))
+
+    status_history.fget.short_description = "Status history"  # type: ignore[attr-defined]
 
     def can_become(self, status: str) -> bool:
         return status in ALLOWED_TRANSITIONS.get(self.status, set())

@@ -13,7 +13,7 @@ from wagtail.images import get_image_model
 
 from ..http import allow_methods, json_endpoint, json_error, shopper_key
 from ..identifiers import is_stripe_id, parse_page_id
-from ..models import ItemPage, Order, OrderStatus
+from ..models import ItemPage, Order, OrderStatus, StatusChangeSource
 from ..models.pages import LISTING_IMAGE_SPEC
 from ..orders import PlacementRefused
 from ..orders.buy_now import buy_now
@@ -124,7 +124,9 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
     if account is not None and order.status != OrderStatus.PAID and found.refund is None:
         try:
             session = gateway.retrieve_checkout_session(account, session_id)
-            refreshed, _ = apply_checkout_session(account.label, session)
+            refreshed, _ = apply_checkout_session(
+                account.label, session, source=StatusChangeSource.CHECKOUT_RETURN
+            )
             order = refreshed or order
         except PaymentError:
             confirmation_failed = True

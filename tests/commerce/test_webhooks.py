@@ -168,7 +168,7 @@ def test_a_failure_while_applying_answers_503_and_stores_nothing(
     def broken(*args, **kwargs):
         raise RuntimeError("bug")
 
-    monkeypatch.setitem(webhooks.HANDLERS, "checkout.session.completed", broken)
+    monkeypatch.setitem(webhooks.HANDLERS, "checkout.session.completed", [broken])
     payload = event_payload(
         "evt_f", "checkout.session.completed", paid_checkout_session(pending_order)
     )

@@ -30,6 +30,7 @@ from ...models import (
     PaymentMethod,
     PaymentStatus,
     Refund,
+    StatusChangeSource,
 )
 from ...orders.transitions import PAID_STATUSES, transition
 from .. import gateway, pricing_objects
@@ -204,7 +205,7 @@ def _fail_attempt_without_session(payment: Payment) -> None:
         locked.save(update_fields=["status", "updated_at"])
         latest = order.latest_payment()
         if order.status == OrderStatus.PENDING and latest is not None and latest.pk == locked.pk:
-            transition(order, OrderStatus.FAILED)
+            transition(order, OrderStatus.FAILED, note="Stripe made no Checkout Session")
 
 
 def fail_paymentless_order(order: Order) -> str:
@@ -221,7 +222,12 @@ def fail_paymentless_order(order: Order) -> str:
         if latest is not None and latest.is_live:
             latest.status = PaymentStatus.FAILED
             latest.save(update_fields=["status", "updated_at"])
-        return transition(locked, OrderStatus.FAILED)
+        return transition(
+            locked,
+            OrderStatus.FAILED,
+            source=StatusChangeSource.RECONCILIATION,
+            note="no Checkout Session was ever made for it",
+        )
 
 
 def attempt_in_flight(order: Order) -> bool:
@@ -286,7 +292,11 @@ def _order_reference(session: dict[str, Any]) -> uuid.UUID | None:
 
 
 def apply_checkout_session(
-    account_label: str, session: dict[str, Any], stripe_event_id: str | None = None
+    account_label: str,
+    session: dict[str, Any],
+    stripe_event_id: str | None = None,
+    *,
+    source: str = StatusChangeSource.SYSTEM,
 ) -> tuple[Order | None, str]:
     """Bring our order in line with what Stripe says about its Checkout Session.
 
@@ -302,18 +312,28 @@ def apply_checkout_session(
             "paid",
             "no_payment_required",
         ):
-            return order, _apply_payment(order, payment, account_label, session, stripe_event_id)
+            return order, _apply_payment(
+                order, payment, account_label, session, stripe_event_id, source
+            )
         if status == "expired" and payment is not None:
             if payment.status == PaymentStatus.OPEN:
                 payment.status = PaymentStatus.EXPIRED
                 payment.save(update_fields=["status", "updated_at"])
             latest = order.latest_payment()
             if latest is not None and latest.pk == payment.pk:
-                return order, transition(order, OrderStatus.EXPIRED)
+                return order, transition(
+                    order, OrderStatus.EXPIRED, source=source, stripe_event_id=stripe_event_id or ""
+                )
         return order, f"no change (session {status}, payment {session.get('payment_status')})"
 
 
-def fail_checkout_session(account_label: str, session: dict[str, Any]) -> tuple[Order | None, str]:
+def fail_checkout_session(
+    account_label: str,
+    session: dict[str, Any],
+    stripe_event_id: str | None = None,
+    *,
+    source: str = StatusChangeSource.SYSTEM,
+) -> tuple[Order | None, str]:
     """A delayed payment method (a bank debit, say) failed after Checkout completed: the
     order's payment failed, and the shopper's next try starts a new order."""
     with transaction.atomic():
@@ -326,7 +346,9 @@ def fail_checkout_session(account_label: str, session: dict[str, Any]) -> tuple[
         if payment.status in LIVE_STATUSES:
             payment.status = PaymentStatus.FAILED
             payment.save(update_fields=["status", "updated_at"])
-        return order, transition(order, OrderStatus.FAILED)
+        return order, transition(
+            order, OrderStatus.FAILED, source=source, stripe_event_id=stripe_event_id or ""
+        )
 
 
 def _lock_order_for_session(
@@ -370,6 +392,7 @@ def _apply_payment(
     account_label: str,
     session: dict[str, Any],
     stripe_event_id: str | None,
+    source: str,
 ) -> str:
     payment_intent_id = _id_of(session.get("payment_intent"))
     if order.status in PAID_STATUSES:
@@ -409,7 +432,9 @@ def _apply_payment(
     payment.save()
     if session.get("customer_details") and not order.email:
         order.email = (session["customer_details"] or {}).get("email") or ""
-    outcome = transition(order, OrderStatus.PAID)
+    outcome = transition(
+        order, OrderStatus.PAID, source=source, stripe_event_id=stripe_event_id or ""
+    )
     if order.status == OrderStatus.PAID:
         transaction.on_commit(
             lambda: signals.order_paid.send(
