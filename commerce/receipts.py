@@ -144,7 +144,7 @@ def _claim_receipt(order_id: int) -> Any:
     """Mark the receipt as sent under the order's lock; the time claimed, or None when it
     was sent already, the order is not paid, or there is nobody to send it to."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("user").get(pk=order_id)
+        order = Order.objects.select_for_update().get(pk=order_id)
         if order.receipt_sent_at is not None or order.paid_at is None:
             return None
         if not receipt_recipient(order):
