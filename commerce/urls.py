@@ -38,8 +38,20 @@ urlpatterns = [
     path("v2/cart/order/", views.cart_order, name="cart_order"),
     re_path(r"^v2/cart/order$", views.cart_order),
     re_path(r"^v2/cart/[\s\S]+$", views.json_not_found),
+    # Before v2/order/<id>/, which would take "status" for an order id.
+    path("v2/order/status/", views.payment_status, name="payment_status"),
+    re_path(r"^v2/order/status$", views.payment_status),
+    path("v2/order/status/check/", views.payment_status_check, name="payment_status_check"),
+    re_path(r"^v2/order/status/check$", views.payment_status_check),
     path("v2/order/<str:order_id>/", views.order_detail, name="order_detail"),
     re_path(r"^v2/order/(?P<order_id>[^/]+)$", views.order_detail),
     path("v2/order/<str:order_id>/checkout/", views.order_checkout, name="order_checkout"),
     re_path(r"^v2/order/(?P<order_id>[^/]+)/checkout$", views.order_checkout),
+    path("v2/order/<str:order_id>/pay/", views.order_payment_page, name="order_payment_page"),
+    path(
+        "v2/order/<str:order_id>/payment-intent/",
+        views.order_payment_intent,
+        name="order_payment_intent",
+    ),
+    re_path(r"^v2/order/(?P<order_id>[^/]+)/payment-intent$", views.order_payment_intent),
 ]

@@ -64,3 +64,10 @@ class AmountNotChargeable(PaymentError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.customer_message = message
+
+
+class PaymentInProgress(PaymentError):
+    """Another payment attempt for the order is being started at this very moment."""
+
+    status = 409
+    customer_message = "A payment for this order is being started. Please try again in a moment."

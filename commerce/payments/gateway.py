@@ -176,6 +176,42 @@ def list_open_checkout_sessions(
     )
 
 
+def create_payment_intent(
+    account: StripeAccount, params: dict[str, Any], idempotency_key: str
+) -> dict[str, Any]:
+    client = client_for(account)
+    return _call(
+        account,
+        "payment_intents.create",
+        lambda: client.v1.payment_intents.create(
+            params=params, options={"idempotency_key": idempotency_key}
+        ),
+    )
+
+
+def retrieve_payment_intent(account: StripeAccount, intent_id: str) -> dict[str, Any]:
+    client = client_for(account)
+    return _call(
+        account,
+        "payment_intents.retrieve",
+        lambda: client.v1.payment_intents.retrieve(intent_id),
+    )
+
+
+def update_payment_intent_amount(
+    account: StripeAccount, intent_id: str, amount: int, idempotency_key: str
+) -> dict[str, Any]:
+    """Change an unconfirmed intent's amount (Stripe refuses once it is confirmed)."""
+    client = client_for(account)
+    return _call(
+        account,
+        "payment_intents.update",
+        lambda: client.v1.payment_intents.update(
+            intent_id, params={"amount": amount}, options={"idempotency_key": idempotency_key}
+        ),
+    )
+
+
 def create_refund(
     account: StripeAccount,
     payment_intent_id: str,
@@ -183,9 +219,11 @@ def create_refund(
     amount: int,
     reason: str,
     metadata: dict[str, str],
+    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
-    """Refund `amount` of a payment. The idempotency key is derived from the payment
-    intent, so however often a due refund is retried, Stripe makes one refund of it."""
+    """Refund `amount` of a payment. The idempotency key (by default derived from the
+    payment intent, for the one refund of a duplicate payment; one per refund for partial
+    refunds) makes Stripe refund once however often a due refund is retried."""
     client = client_for(account)
     params: dict[str, Any] = {
         "payment_intent": payment_intent_id,
@@ -197,7 +235,8 @@ def create_refund(
         account,
         "refunds.create",
         lambda: client.v1.refunds.create(
-            params=params, options={"idempotency_key": f"refund-{payment_intent_id}"}
+            params=params,
+            options={"idempotency_key": idempotency_key or f"refund-{payment_intent_id}"},
         ),
     )
 
@@ -239,11 +278,14 @@ __all__ = [
     "client_for",
     "create_checkout_session",
     "create_coupon",
+    "create_payment_intent",
     "create_refund",
     "create_tax_rate",
     "expire_checkout_session",
     "list_open_checkout_sessions",
     "operation_deadline_seconds",
     "retrieve_checkout_session",
+    "retrieve_payment_intent",
+    "update_payment_intent_amount",
     "verify_webhook",
 ]

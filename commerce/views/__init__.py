@@ -6,6 +6,7 @@ from .catalog import item_detail, item_list, search
 from .checkout import buy, checkout_success
 from .errors import json_not_found
 from .orders import cart_order, order_checkout, order_detail
+from .payments import order_payment_intent, order_payment_page, payment_status, payment_status_check
 from .webhooks import stripe_webhook
 
 __all__ = [
@@ -22,6 +23,10 @@ __all__ = [
     "json_not_found",
     "order_checkout",
     "order_detail",
+    "order_payment_intent",
+    "order_payment_page",
+    "payment_status",
+    "payment_status_check",
     "search",
     "stripe_webhook",
 ]

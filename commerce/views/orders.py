@@ -41,6 +41,10 @@ def cart_order(request: HttpRequest) -> HttpResponse:
         return json_error(400, refusal.message, orderCreated=False)
     except CartBusy:
         return json_error(503, BUSY_MESSAGE, orderCreated=False)
+    if not wants_json(request) and request.POST.get("pay") == "card":
+        return HttpResponseRedirect(
+            reverse("commerce:order_payment_page", args=[order.pk]), status=303
+        )
     if not wants_json(request):
         return _start_checkout(request, order)
     return JsonResponse({"orderId": order.pk, "orderCreated": True}, status=201)

@@ -145,8 +145,8 @@
                     });
             });
         });
-        var pay = root.querySelector("form[data-cart-pay]");
-        if (pay) {
+        // Two ways to pay: Stripe Checkout, or the card form on the store's payment page.
+        root.querySelectorAll("form[data-cart-pay]").forEach(function (pay) {
             pay.addEventListener("submit", function (event) {
                 event.preventDefault();
                 var button = pay.querySelector("button");
@@ -155,6 +155,9 @@
                     .then(function (answer) {
                         if (!answer.ok) {
                             throw new Error(answer.body.error || "Could not place your order.");
+                        }
+                        if (pay.dataset.payUrl) {
+                            return { ok: true, body: { url: pay.dataset.payUrl.replace("order-id", String(answer.body.orderId)) } };
                         }
                         var url = pay.dataset.checkoutUrl.replace("order-id", String(answer.body.orderId));
                         return send(url, {}, pay);
@@ -170,7 +173,7 @@
                         button.disabled = false;
                     });
             });
-        }
+        });
     }
 
     bindCartPage();
