@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from ..http import shopper_key
 from ..models import ItemPage, Order
 from . import store
+from .offers import Offer, find_offers
 
 if TYPE_CHECKING:
     from ..pricing import Quote
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 SESSION_POINTER = "commerce_cart"
 DEFAULT_MAX_QUANTITY = 99
 DEFAULT_MAX_LINES = 50
+NOT_FOR_SALE_MESSAGE = "No item with this id is for sale."
 
 
 def max_quantity() -> int:
@@ -134,6 +136,9 @@ class Cart:
         self._key = key
         self._state: CartState | None = None
         self._lines: list[tuple[ItemPage, int]] | None = None
+        # What the shop offers of the items this request looked up (absent: not for sale).
+        self._offers: dict[int, Offer] = {}
+        self._looked_up: set[int] = set()
 
     @property
     def state(self) -> CartState:
@@ -196,6 +201,36 @@ class Cart:
             ]
         return self._lines
 
+    def offered_lines(self) -> list[tuple[ItemPage | Offer, int]]:
+        """What `lines` keeps, as pricing reads it: the item pages if this request has
+        read them already, else the offers (one query, none after a change that already
+        looked its items up)."""
+        if self._lines is not None:
+            return list(self._lines)
+        offers = self._offers_for(self.state.lines)
+        return [
+            (offers[item_id], quantity)
+            for item_id, quantity in self.state.lines.items()
+            if item_id in offers and offers[item_id].currency == self.state.currency
+        ]
+
+    def _offers_for(self, ids: Any) -> dict[int, Offer]:
+        """The offers of `ids`, reading only those this request has not looked up yet."""
+        missing = set(ids) - self._looked_up
+        if missing:
+            self._offers.update(find_offers(self.request, missing))
+            self._looked_up |= missing
+        return self._offers
+
+    def _offer(self, item_id: int, state: CartState) -> Offer:
+        """The item the shopper asks for, looked up with the cart's own lines (one query
+        for both); unknown, unpublished, private and not-for-sale items are refused alike,
+        so a private item's id leaks nothing."""
+        offer = self._offers_for({item_id, *state.lines}).get(item_id)
+        if offer is None:
+            raise CartRefused(NOT_FOR_SALE_MESSAGE, itemId=item_id)
+        return offer
+
     def quote(self, request: HttpRequest | None = None) -> Quote:
         from .pricing import cart_quote
 
@@ -203,12 +238,17 @@ class Cart:
 
     # Changing
 
-    def add(self, item: ItemPage, quantity: int, replace: bool = False) -> int:
-        """Add `quantity` of `item`; returns the line's new quantity. `replace` empties the
-        cart first (the shopper chose to start a new cart in the item's currency)."""
-        _check_quantity(quantity)
+    def add(self, item_id: int, quantity: int, replace: bool = False) -> int:
+        """Add `quantity` of the item `item_id`; returns the line's new quantity. `replace`
+        empties the cart first (the shopper chose to start a new cart in the item's
+        currency)."""
+        if self._key is None:  # no cart made for an item that cannot be added
+            self._offer(item_id, CartState(""))
+            _check_quantity(quantity)
 
         def change(state: CartState) -> None:
+            item = self._offer(item_id, state)
+            _check_quantity(quantity)
             if replace:
                 state.empty()
             _check_currency(state, item)
@@ -222,13 +262,18 @@ class Cart:
             state.currency = item.currency
 
         self._change(change)
-        return self.quantity_of(item.pk)
+        return self.quantity_of(item_id)
 
-    def set_quantity(self, item: ItemPage, quantity: int) -> None:
-        """Set the line of `item` to `quantity`, adding the line if it is missing."""
-        _check_quantity(quantity)
+    def set_quantity(self, item_id: int, quantity: int) -> None:
+        """Set the line of the item `item_id` to `quantity`, adding the line if it is
+        missing."""
+        if self._key is None:
+            self._offer(item_id, CartState(""))
+            _check_quantity(quantity)
 
         def change(state: CartState) -> None:
+            item = self._offer(item_id, state)
+            _check_quantity(quantity)
             _check_currency(state, item)
             _check_line_count(state, item.pk)
             state.lines[item.pk] = quantity
@@ -305,7 +350,7 @@ def _check_quantity(quantity: int) -> None:
         )
 
 
-def _check_currency(state: CartState, item: ItemPage) -> None:
+def _check_currency(state: CartState, item: Offer) -> None:
     if state.lines and state.currency and state.currency != item.currency:
         raise CurrencyMismatch(
             f"Your cart is in {state.currency} and this item is priced in {item.currency}; "

@@ -5,18 +5,23 @@ shopper will pay."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.utils import timezone
-from wagtail.models import Site
 
 from ..orders.placement import line_inputs
 from ..pricing import DiscountRefused, DiscountTerms, Quote, TaxTerms, quote
+from ..stamped_cache import StampedCache
 
 if TYPE_CHECKING:
     from ..models.pricing import Discount
     from .cart import Cart
+
+# How long a discount's row may be kept at most, should a change bypass the signals.
+DISCOUNT_SECONDS = 300
+DISCOUNTS = StampedCache("discounts", DISCOUNT_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -33,9 +38,48 @@ def cart_discount(cart: Cart) -> tuple[DiscountTerms | None, str | None]:
     if not cart.discount_code or not cart.currency:
         return None, None
     try:
-        return find_discount(cart.discount_code, cart.currency).terms(), None
+        return cached_discount(cart.discount_code, cart.currency).terms(), None
     except DiscountRefused as refusal:
         return None, str(refusal)
+
+
+def cached_discount(code: str, currency: str) -> Discount:
+    """`find_discount` for pricing a cart on every change: the discount's row comes from
+    the shared cache (out of date after any change to a discount), its redemptions are
+    counted live, and anything not cached is read by `find_discount`."""
+    from ..models.pricing import normalize_code
+
+    normalized = normalize_code(code)
+    discount = DISCOUNTS.get_many({normalized}, _read_discounts).get(normalized)
+    if discount is None:
+        return find_discount(code, currency)
+    discount.check_redeemable(currency, timezone.now())
+    return discount
+
+
+def _read_discounts(codes: set[str]) -> dict[str, Discount]:
+    from ..models.pricing import Discount
+
+    return {
+        discount.code: discount
+        for discount in Discount.objects.filter(code__in=codes - {""}, active=True)
+    }
+
+
+def _discounts_changed(sender: Any, **kwargs: Any) -> None:
+    DISCOUNTS.invalidate()
+
+
+def connect_receivers() -> None:
+    """Cached discounts go out of date when any discount is saved or deleted."""
+    from ..models.pricing import Discount
+
+    for signal in (post_save, post_delete):
+        signal.connect(
+            _discounts_changed,
+            sender=Discount,
+            dispatch_uid=f"commerce.cart.pricing.discount_{signal is post_save}",
+        )
 
 
 def find_discount(code: str, currency: str) -> Discount:
@@ -47,15 +91,16 @@ def find_discount(code: str, currency: str) -> Discount:
 
 
 def cart_taxes(currency: str, request: HttpRequest) -> list[TaxTerms]:
-    """The taxes the site charges in `currency` (ShopSettings' defaults)."""
-    from ..pricing.defaults import default_taxes
+    """The taxes the site charges in `currency` (ShopSettings' defaults, as cached for
+    pricing carts)."""
+    from ..pricing.defaults import default_taxes_for_request
 
-    return list(default_taxes(currency, Site.find_for_request(request)))
+    return default_taxes_for_request(request, currency)
 
 
 def price_cart(cart: Cart, request: HttpRequest) -> PricedCart:
     """The cart's quote at the items' current prices, as placing it would price it."""
-    lines = line_inputs(cart.lines())
+    lines = line_inputs(cart.offered_lines())  # type: ignore[arg-type]  # offers read alike
     if not lines:
         return PricedCart(quote(cart.currency or "", []))
     currency = cart.currency or ""

@@ -13,8 +13,9 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from ..models import Order
+from ..pricing import defaults
 from ..signals import order_paid
-from . import store
+from . import offers, pricing, store
 from .cart import (
     SESSION_POINTER,
     CartState,
@@ -91,3 +92,10 @@ def empty_paid_cart(sender: Any, order: Any, **kwargs: Any) -> None:
         clear_cart_for_order(order)
     except Exception:
         logger.exception("Could not empty the cart of order %s", order.pk)
+
+
+# The cached table of sites and default taxes the cart prices with is worked out again
+# after any change to it, and so are the offers and discounts it reads.
+defaults.connect_receivers()
+offers.connect_receivers()
+pricing.connect_receivers()

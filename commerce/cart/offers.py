@@ -1,0 +1,100 @@
+"""What the shop offers a shopper right now for a set of item ids: the items that are
+live, for sale and not in a private section the request has not been let into, with
+what pricing needs of each.
+
+The cart prices itself on every change, so these are kept in the shared cache
+(`StampedCache`), made out of date by any change to a page, a page's place in the tree
+or a view restriction (the receivers below); items not cached yet are read in one
+query however many. A cached offer only says whether the item lies under a view
+restriction: whether this request may see it is then checked on the database
+(`ItemPageQuerySet.visible_to`), as it depends on the shopper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Length, Substr
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest
+from wagtail.models import Page, PageViewRestriction
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from ..models import ItemPage
+from ..stamped_cache import StampedCache
+
+# How long an offer may be kept at most, should a change ever bypass the signals.
+OFFER_SECONDS = 300
+OFFERS = StampedCache("offers", OFFER_SECONDS)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An item as a cart prices it; named like the item page's own fields, so order
+    placement's `line_inputs` reads either. `restricted`: under a view restriction."""
+
+    pk: int
+    title: str
+    price_amount: int
+    currency: str
+    sku: str
+    restricted: bool = False
+
+
+def read_offers(ids: set[int]) -> dict[int, Offer]:
+    """The live, for-sale items among `ids`, from the database, in one query."""
+    # A restriction on the item or any ancestor: its page's path starts the item's path.
+    restrictions = PageViewRestriction.objects.filter(
+        page__path=Substr(OuterRef("path"), 1, Length("page__path"))
+    )
+    rows = (
+        ItemPage.objects.purchasable()
+        .filter(pk__in=ids)
+        .annotate(restricted=Exists(restrictions))
+        .values_list("pk", "title", "price_amount", "currency", "sku", "restricted")
+    )
+    return {row[0]: Offer(*row) for row in rows}
+
+
+def find_offers(request: HttpRequest, ids: Iterable[int]) -> dict[int, Offer]:
+    """The offers among `ids` this request may buy, by id."""
+    offers: dict[int, Offer] = OFFERS.get_many(set(ids), read_offers)
+    private = [pk for pk, offer in offers.items() if offer.restricted]
+    if private:
+        visible = set(
+            ItemPage.objects.filter(pk__in=private).visible_to(request).values_list("pk", flat=True)
+        )
+        offers = {pk: offer for pk, offer in offers.items() if pk not in private or pk in visible}
+    return offers
+
+
+def _pages_changed(sender: Any, **kwargs: Any) -> None:
+    OFFERS.invalidate()
+
+
+def _page_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if isinstance(instance, Page):
+        OFFERS.invalidate()
+
+
+def connect_receivers() -> None:
+    """Offers go out of date when a page is saved (published, unpublished, edited),
+    deleted or moved, and when a view restriction is made, changed or removed."""
+    uid = "commerce.cart.offers."
+    post_save.connect(_page_saved, dispatch_uid=uid + "page_saved")
+    post_delete.connect(_pages_changed, sender=Page, dispatch_uid=uid + "page_deleted")
+    for signal, name in (
+        (page_published, "published"),
+        (page_unpublished, "unpublished"),
+        (post_page_move, "moved"),
+    ):
+        signal.connect(_pages_changed, dispatch_uid=uid + name)
+    for signal in (post_save, post_delete):
+        signal.connect(
+            _pages_changed,
+            sender=PageViewRestriction,
+            dispatch_uid=f"{uid}restriction_{signal is post_save}",
+        )
