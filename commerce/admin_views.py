@@ -27,6 +27,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.snippets.views.snippets import IndexView, InspectView
 
 from . import money
+from .refunds import REFUNDABLE_STATUSES
 
 # Labels of the order's money fields; any other integer field whose name says "amount"
 # is formatted too, under its own label.
@@ -91,6 +92,16 @@ class OrderInspectView(MoneyInspectView):
                     "Discount and taxes",
                     url=reverse("commerce_order_adjustments", args=[self.object.pk]),
                     icon_name="tag",
+                )
+            )
+        if self.object.status in REFUNDABLE_STATUSES and self.request.user.has_perm(
+            REFUND_PERMISSION
+        ):
+            buttons.append(
+                HeaderButton(
+                    "Refund",
+                    url=reverse("commerce_order_refund", args=[self.object.pk]),
+                    icon_name="arrow-left",
                 )
             )
         return buttons
@@ -181,3 +192,128 @@ class OrderAdjustmentsView(FormView):
             return self.form_invalid(form)
         messages.success(self.request, f"Order #{order.pk} now totals {order.formatted_total}.")
         return redirect("wagtailsnippets_commerce_order:inspect", order.pk)
+
+
+REFUND_PERMISSION = "commerce.refund_order"
+
+
+class RefundForm(forms.Form):
+    """How much of a paid order to give back, typed as money ("12.50"), never as cents."""
+
+    amount = forms.CharField(max_length=32, help_text="In the order's currency, e.g. 12.50.")
+    # Filled in by the confirmation step: the refund's idempotency key.
+    idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, order: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order = order
+        self.fields["amount"].label = f"Amount to refund ({order.currency})"
+
+    def clean_amount(self) -> int:
+        try:
+            amount = money.parse_amount(self.cleaned_data["amount"], self.order.currency)
+        except money.MoneyError as error:
+            raise forms.ValidationError(str(error)) from error
+        if amount <= 0:
+            raise forms.ValidationError("The amount to refund must be more than zero.")
+        return amount
+
+    def clean(self) -> dict[str, Any]:
+        from .refunds import refundable_amount
+
+        cleaned = super().clean()
+        amount, key = cleaned.get("amount"), cleaned.get("idempotency_key")
+        if amount is None or (key and self.order.refunds.filter(idempotency_key=key).exists()):
+            # A confirmation sent again: the refund it made is shown, not refused.
+            return cleaned
+        remaining = refundable_amount(self.order)
+        if amount > remaining:
+            self.add_error(
+                "amount",
+                f"{money.format_amount(amount, self.order.currency)} is more than the "
+                f"{money.format_amount(remaining, self.order.currency)} that remains to refund.",
+            )
+        return cleaned
+
+
+class OrderRefundView(FormView):
+    """`/admin/commerce/order/<id>/refund/`: give back all or part of a paid order.
+
+    Two steps: the amount, then a confirmation page naming the amount, which carries the
+    refund's idempotency key so confirming twice refunds once. Needs the
+    `commerce.refund_order` permission; the order's status follows Stripe's
+    `charge.refunded` event.
+    """
+
+    template_name = "commerce/admin/order_refund.html"
+    form_class = RefundForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from .models import Order
+
+        if not request.user.has_perm(REFUND_PERMISSION):
+            return permission_denied(request)
+        self.order = get_object_or_404(Order, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["order"] = self.order
+        return kwargs
+
+    def get_initial(self) -> dict[str, Any]:
+        from .refunds import refundable_amount
+
+        remaining = refundable_amount(self.order)
+        return {"amount": money.to_decimal(remaining, self.order.currency)} if remaining else {}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from .refunds import refundable_amount, refunded_so_far
+
+        context = super().get_context_data(**kwargs)
+        currency = self.order.currency
+        context.update(
+            order=self.order,
+            paid=money.format_amount(self.order.total_amount, currency),
+            refunded=money.format_amount(refunded_so_far(self.order), currency),
+            remaining=money.format_amount(refundable_amount(self.order), currency),
+            refundable=self.order.status in REFUNDABLE_STATUSES,
+            inspect_url=reverse("wagtailsnippets_commerce_order:inspect", args=[self.order.pk]),
+        )
+        return context
+
+    def form_valid(self, form: RefundForm) -> HttpResponse:
+        from .refunds import RefundRefused, next_idempotency_key, request_refund
+
+        amount = form.cleaned_data["amount"]
+        key = form.cleaned_data["idempotency_key"]
+        if "confirm" not in self.request.POST or not key:
+            # First step: show what will happen, and ask again.
+            return self.render_to_response(
+                self.get_context_data(
+                    form=form,
+                    confirming=True,
+                    amount=money.format_amount(amount, self.order.currency),
+                    amount_value=money.to_decimal(amount, self.order.currency),
+                    idempotency_key=next_idempotency_key(self.order),
+                )
+            )
+        try:
+            refund = request_refund(self.order, amount, self.request.user, idempotency_key=key)
+        except RefundRefused as refusal:
+            form.add_error(None, refusal.message)
+            return self.form_invalid(form)
+        if refund.stripe_refund_id:
+            messages.success(
+                self.request,
+                f"{refund.formatted_amount} refunded to the shopper ({refund.stripe_refund_id}). "
+                "The order's status follows once Stripe confirms.",
+            )
+        else:
+            messages.warning(
+                self.request,
+                f"The refund of {refund.formatted_amount} is recorded but Stripe did not accept "
+                f"it yet ({refund.last_error or 'no answer'}); it is sent again by "
+                "reconcile_orders.",
+            )
+        return redirect("wagtailsnippets_commerce_order:inspect", self.order.pk)

@@ -6,22 +6,35 @@ due inside the transaction that discovers it and sent only once that transaction
 committed, so Stripe is never called while a row lock is held; a failed call leaves it
 due, and `manage.py reconcile_orders` sends it again. The idempotency key is derived
 from the payment intent, so however often it is sent, Stripe refunds once.
+
+Refunds an editor asks for in the admin (`request_refund`, full or partial) take the same
+path: written as due under the order's lock, checked against what remains to refund,
+each with its own idempotency key (`refund-<order reference>-<n>`), sent after commit.
+The order's status and refunded amount then follow Stripe's `charge.refunded` event.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Order, Refund, RefundReason, RefundStatus
+from . import money
+from .models import Order, OrderStatus, Refund, RefundReason, RefundStatus
 from .payments import gateway
 from .payments.accounts import account_by_label
 from .payments.exceptions import NoAccountForCurrency, PaymentError
 
 logger = logging.getLogger(__name__)
+
+# The reason Stripe records for each of ours.
+STRIPE_REASONS = {
+    RefundReason.DUPLICATE_PAYMENT: "duplicate",
+    RefundReason.REQUESTED_BY_CUSTOMER: "requested_by_customer",
+}
 
 
 def record_duplicate_payment(
@@ -60,6 +73,115 @@ def record_duplicate_payment(
     return "duplicate payment: refund due"
 
 
+REFUNDABLE_STATUSES = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
+
+
+class RefundRefused(Exception):
+    """A refund the store will not ask Stripe for; `message` says why, for the editor."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def refunded_so_far(order: Order) -> int:
+    """What of the order's payment is given back or on its way back: the larger of what
+    Stripe last reported (`amount_refunded`, which includes refunds made in Stripe's
+    dashboard) and the refunds requested here (due or sent, some not reported yet)."""
+    requested = sum(
+        order.refunds.filter(reason=RefundReason.REQUESTED_BY_CUSTOMER).values_list(
+            "amount", flat=True
+        )
+    )
+    return max(order.amount_refunded, requested)
+
+
+def refundable_amount(order: Order) -> int:
+    """What may still be refunded of a paid order (0 for an order not paid)."""
+    if order.status not in REFUNDABLE_STATUSES:
+        return 0
+    return max(order.total_amount - refunded_so_far(order), 0)
+
+
+def next_idempotency_key(order: Order) -> str:
+    """The key of the order's next refund from the admin: `refund-<reference>-<n>`.
+
+    The confirmation page carries it, so confirming twice (a double click, a resent
+    form) asks for one refund, while each new refund of the order gets a key of its own.
+    """
+    count = order.refunds.filter(reason=RefundReason.REQUESTED_BY_CUSTOMER).count()
+    return f"refund-{order.reference}-{count + 1}"
+
+
+def request_refund(
+    order: Order, amount: int, user: Any, *, idempotency_key: str | None = None
+) -> Refund:
+    """Give `amount` (minor units of the order's currency) of a paid order back.
+
+    Checked under the order's lock against what remains, written as due, and sent after
+    commit; the refund is returned as it stands then (sent, or due with Stripe's error
+    for reconcile_orders to retry). A key already used for this order returns that
+    refund again. Raises `RefundRefused` with a message for the editor.
+    """
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        key = idempotency_key or next_idempotency_key(locked)
+        if not re.fullmatch(rf"refund-{locked.reference}-\d+", key):
+            raise RefundRefused("This refund form is not for this order; start again.")
+        existing = Refund.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            if existing.amount != amount:
+                raise RefundRefused(
+                    "This refund was already requested with another amount; start again."
+                )
+            return existing
+        _check_refund(locked, amount)
+        payment = locked.succeeded_payment()
+        refund = Refund.objects.create(
+            order=locked,
+            reason=RefundReason.REQUESTED_BY_CUSTOMER,
+            amount=amount,
+            currency=locked.currency,
+            stripe_account=payment.stripe_account,
+            stripe_payment_intent_id=payment.stripe_payment_intent_id,
+            requested_by=user if getattr(user, "pk", None) else None,
+            idempotency_key=key,
+        )
+        logger.info(
+            "Refund of %s for order %s requested by %s",
+            money.format_amount(amount, locked.currency),
+            locked.pk,
+            getattr(user, "pk", None),
+        )
+        transaction.on_commit(lambda: send_refund(refund.pk), robust=True)
+    refund.refresh_from_db()
+    return refund
+
+
+def _check_refund(order: Order, amount: int) -> None:
+    if order.status not in REFUNDABLE_STATUSES:
+        raise RefundRefused(
+            f"Order #{order.pk} is {order.get_status_display().lower()}: only a paid order "
+            "can be refunded."
+        )
+    payment = order.succeeded_payment()
+    if payment is None or not payment.stripe_payment_intent_id:
+        raise RefundRefused(f"Order #{order.pk} has no payment Stripe could refund.")
+    if amount <= 0:
+        raise RefundRefused("The amount to refund must be more than zero.")
+    remaining = refundable_amount(order)
+    if amount > remaining:
+        raise RefundRefused(
+            f"{money.format_amount(amount, order.currency)} is more than the "
+            f"{money.format_amount(remaining, order.currency)} that remains to refund "
+            f"of order #{order.pk}."
+        )
+    try:
+        money.to_stripe_amount(amount, order.currency)
+    except money.InvalidAmount as error:
+        raise RefundRefused(f"Stripe cannot refund this amount: {error}") from error
+
+
 def send_refund(refund_id: int) -> Refund:
     """Ask Stripe for a due refund and store the answer; a failure leaves it due (with the
     error) for reconcile_orders to send again. Never called inside a transaction."""
@@ -74,8 +196,9 @@ def send_refund(refund_id: int) -> Refund:
             account,
             refund.stripe_payment_intent_id,
             amount=refund.amount,
-            reason="duplicate",
+            reason=STRIPE_REASONS[refund.reason],
             metadata={"order_reference": str(refund.order.reference)},
+            idempotency_key=refund.idempotency_key or None,
         )
     except PaymentError as error:
         with transaction.atomic():

@@ -22,6 +22,7 @@ from .admin_views import (
     MoneyInspectView,
     OrderAdjustmentsView,
     OrderInspectView,
+    OrderRefundView,
     PaymentEventInspectView,
     ReadOnlyIndexView,
 )
@@ -174,5 +175,10 @@ def register_order_adjustments_url() -> list[Any]:
             "commerce/order/<int:pk>/adjustments/",
             OrderAdjustmentsView.as_view(),
             name="commerce_order_adjustments",
-        )
+        ),
+        path(
+            "commerce/order/<int:pk>/refund/",
+            OrderRefundView.as_view(),
+            name="commerce_order_refund",
+        ),
     ]
