@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from ... import money, refunds, signals
+from ... import money, refunds
 from ...models import (
     LIVE_STATUSES,
     AdjustmentKind,
@@ -32,6 +32,7 @@ from ...models import (
     Refund,
     StatusChangeSource,
 )
+from ...orders.paying import mark_paid
 from ...orders.transitions import PAID_STATUSES, transition
 from .. import gateway, pricing_objects
 from ..accounts import StripeAccount, account_for_currency
@@ -410,10 +411,6 @@ def _apply_payment(
             order.currency,
         )
         return "amount mismatch"
-    # Whatever else was live for this order can no longer be what pays it.
-    order.payments.filter(status__in=LIVE_STATUSES).exclude(
-        pk=payment.pk if payment is not None else None
-    ).update(status=PaymentStatus.SUPERSEDED, updated_at=timezone.now())
     if payment is None:
         # An attempt whose answer was lost: the order learns of it only now.
         number = (order.payments.aggregate(last=Max("attempt"))["last"] or 0) + 1
@@ -426,22 +423,14 @@ def _apply_payment(
             amount=order.total_amount,
             currency=order.currency,
         )
-    payment.status = PaymentStatus.SUCCEEDED
     payment.stripe_payment_intent_id = payment_intent_id
-    payment.succeeded_at = timezone.now()
-    payment.save()
-    if session.get("customer_details") and not order.email:
-        order.email = (session["customer_details"] or {}).get("email") or ""
-    outcome = transition(
-        order, OrderStatus.PAID, source=source, stripe_event_id=stripe_event_id or ""
+    return mark_paid(
+        order,
+        payment,
+        source=source,
+        stripe_event_id=stripe_event_id,
+        email=(session.get("customer_details") or {}).get("email") or "",
     )
-    if order.status == OrderStatus.PAID:
-        transaction.on_commit(
-            lambda: signals.order_paid.send(
-                sender=Order, order=order, stripe_event_id=stripe_event_id
-            )
-        )
-    return outcome
 
 
 def _id_of(value: Any) -> str | None:
