@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from . import money
 from .models import Order, OrderStatus, Refund, RefundReason, RefundStatus
+from .orders.charges import REFUND_KEY_METADATA
 from .payments import gateway
 from .payments.accounts import account_by_label
 from .payments.exceptions import NoAccountForCurrency, PaymentError
@@ -182,6 +183,15 @@ def _check_refund(order: Order, amount: int) -> None:
         raise RefundRefused(f"Stripe cannot refund this amount: {error}") from error
 
 
+def _refund_metadata(refund: Refund) -> dict[str, str]:
+    """The order's reference, and the refund's own key: `charge.refunded` may overtake
+    Stripe's answer, and finds the refund by it."""
+    metadata = {"order_reference": str(refund.order.reference)}
+    if refund.idempotency_key:
+        metadata[REFUND_KEY_METADATA] = refund.idempotency_key
+    return metadata
+
+
 def send_refund(refund_id: int) -> Refund:
     """Ask Stripe for a due refund and store the answer; a failure leaves it due (with the
     error) for reconcile_orders to send again. Never called inside a transaction."""
@@ -197,7 +207,7 @@ def send_refund(refund_id: int) -> Refund:
             refund.stripe_payment_intent_id,
             amount=refund.amount,
             reason=STRIPE_REASONS[refund.reason],
-            metadata={"order_reference": str(refund.order.reference)},
+            metadata=_refund_metadata(refund),
             idempotency_key=refund.idempotency_key or None,
         )
     except PaymentError as error:

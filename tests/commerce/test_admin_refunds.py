@@ -3,7 +3,9 @@ than remains, each with its own idempotency key, sent to Stripe (the emulator)."
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -226,3 +228,57 @@ def test_stripe_unreachable_leaves_the_refund_due_and_says_so(
     # Due refunds count against what remains: it cannot be asked for twice meanwhile.
     refused = clerk_client.post(refund_url(paid_order), {"amount": "1.00"}).content.decode()
     assert "more than the $0.00 that remains" in refused
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_order_follows_stripes_charge_refunded_after_admin_refunds(
+    live_server, stripe_emulator, settings, catalog, django_user_model
+):
+    """End to end: the emulator's signed webhooks reach the live server; the order goes
+    partially refunded, then refunded, each change recorded as reported by a webhook."""
+    stripe_emulator.set_webhook(
+        "usd",
+        live_server.url + "/stripe/webhook/",
+        settings.STRIPE_ACCOUNTS["default"]["webhook_secret"],
+    )
+    item = ItemPageFactory(parent=catalog, title="Enamel Mug", price_amount=1450)
+    shopper = Client()
+    bought = shopper.get(f"/v1/buy/{item.pk}/").json()
+    pay_session(stripe_emulator, bought["sessionId"])
+    order = Order.objects.get(pk=bought["orderId"])
+    wait_for(lambda: Order.objects.get(pk=order.pk).status == OrderStatus.PAID)
+    clerk = Client()
+    clerk.force_login(admin_user(django_user_model, "clerk", may_refund=True))
+
+    refund_through_admin(clerk, order, "5.00", nullcontext)
+    wait_for(lambda: Order.objects.get(pk=order.pk).status == OrderStatus.PARTIALLY_REFUNDED)
+    assert Order.objects.get(pk=order.pk).amount_refunded == 500
+    refund_through_admin(clerk, order, "9.50", nullcontext)
+    wait_for(lambda: Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED)
+
+    order.refresh_from_db()
+    assert order.amount_refunded == 1450
+    assert [refund.status for refund in order.refunds.all()] == [RefundStatus.SENT] * 2
+    changes = [
+        (change.from_status, change.to_status, change.source)
+        for change in order.status_changes.all()
+    ]
+    assert changes[-2:] == [
+        (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, "webhook"),
+        (OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED, "webhook"),
+    ]
+    inspect = clerk.get(f"/admin/snippets/commerce/order/inspect/{order.pk}/").content.decode()
+    assert refund_url(order) not in inspect  # nothing remains to refund
+
+
+def wait_for(predicate, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition never held")
+        time.sleep(0.05)
+
+
+def nullcontext(**kwargs):
+    """Stands for the on-commit capture where transactions really commit."""
+    return contextlib.nullcontext()
