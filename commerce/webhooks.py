@@ -21,7 +21,15 @@ from .models import Order, PaymentEvent, StatusChangeSource
 from .orders import charges
 from .payments import gateway
 from .payments.accounts import StripeAccount
-from .payments.methods import checkout_session
+from .payments.methods import checkout_session, payment_intent
+
+PAYMENT_INTENT_EVENTS = (
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
+    "payment_intent.processing",
+    "payment_intent.requires_action",
+)
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +105,20 @@ def _checkout_payment_failed(
     return checkout_session.fail_checkout_session(
         account.label, session, stripe_event_id=event_id, source=StatusChangeSource.WEBHOOK
     )
+
+
+def _payment_intent_changed(
+    account: StripeAccount, intent: dict[str, Any], event_id: str
+) -> tuple[Order | None, str]:
+    # The intent's own status says what happened, whichever event brought it: a late
+    # `payment_failed` carries a failed intent, which never un-pays an order.
+    return payment_intent.apply_payment_intent(
+        account.label, intent, source=StatusChangeSource.WEBHOOK, stripe_event_id=event_id
+    )
+
+
+for _type in PAYMENT_INTENT_EVENTS:
+    register_handler(_type)(_payment_intent_changed)
 
 
 @register_handler("charge.refunded")
