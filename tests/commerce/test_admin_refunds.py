@@ -282,3 +282,8 @@ def wait_for(predicate, timeout: float = 10.0) -> None:
 def nullcontext(**kwargs):
     """Stands for the on-commit capture where transactions really commit."""
     return contextlib.nullcontext()
+
+
+def test_the_refund_permission_can_be_given_to_a_group(admin_client):
+    page = admin_client.get("/admin/groups/new/").content.decode()
+    assert "Can refund paid orders" in page

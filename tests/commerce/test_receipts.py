@@ -3,20 +3,23 @@ saying what was bought, the discount, the taxes and the total."""
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import transaction
+from django.test import Client
 from django.utils import timezone
 
 from commerce import receipts
-from commerce.models import Discount, Order, OrderStatus
+from commerce.models import Discount, Order, OrderStatus, PaymentEvent
 from commerce.orders.placement import place_order
 from commerce.orders.transitions import transition
 from commerce.pricing import TaxTerms
 from commerce.signals import order_paid
+from tests.emulator_actions import pay_session
 from tests.factories import ItemPageFactory
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +167,33 @@ class RefusingBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("mail server down")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_checkout_paid_and_reported_twice_sends_one_receipt_to_the_payers_address(
+    live_server, stripe_emulator, settings, catalog
+):
+    """End to end: the webhook and the shopper's return to the success page both report
+    the payment; the receipt goes once, to the email Checkout collected."""
+    stripe_emulator.set_webhook(
+        "usd",
+        live_server.url + "/stripe/webhook/",
+        settings.STRIPE_ACCOUNTS["default"]["webhook_secret"],
+    )
+    item = ItemPageFactory(parent=catalog, title="Enamel Mug", price_amount=1450)
+    shopper = Client()
+    bought = shopper.get(f"/v1/buy/{item.pk}/").json()
+    pay_session(stripe_emulator, bought["sessionId"])
+    shopper.get("/checkout/success/", {"session_id": bought["sessionId"]})
+    deadline = time.monotonic() + 10
+    # Both reports in, and the mail handed over by whichever of them paid the order.
+    while not (
+        mail.outbox and PaymentEvent.objects.filter(type="checkout.session.completed").exists()
+    ):
+        assert time.monotonic() < deadline, "the webhook or the receipt never came"
+        time.sleep(0.05)
+
+    [message] = mail.outbox
+    assert message.to == ["shopper@example.com"]
+    assert "1 x Enamel Mug at $14.50: $14.50" in message.body
+    assert Order.objects.get(pk=bought["orderId"]).receipt_sent_at is not None
