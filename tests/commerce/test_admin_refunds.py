@@ -12,7 +12,8 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from commerce.models import Order, OrderStatus, Refund, RefundReason, RefundStatus
-from commerce.refunds import RefundRefused, request_refund
+from commerce.reconciliation import reconcile
+from commerce.refunds import RefundRefused, request_refund, send_refund
 from tests.conftest import stripe_client
 from tests.emulator_actions import pay_session
 from tests.factories import ItemPageFactory
@@ -212,7 +213,7 @@ def test_an_unpaid_order_offers_no_refund(clerk_client, stripe_emulator, catalog
 
 
 def test_stripe_unreachable_leaves_the_refund_due_and_says_so(
-    paid_order, clerk_client, settings, django_capture_on_commit_callbacks
+    paid_order, clerk_client, settings, stripe_emulator, django_capture_on_commit_callbacks
 ):
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
@@ -228,6 +229,17 @@ def test_stripe_unreachable_leaves_the_refund_due_and_says_so(
     # Due refunds count against what remains: it cannot be asked for twice meanwhile.
     refused = clerk_client.post(refund_url(paid_order), {"amount": "1.00"}).content.decode()
     assert "more than the $0.00 that remains" in refused
+
+    # Stripe is back: reconcile_orders sends it, and sending again asks nothing more.
+    settings.STRIPE_API_BASE = stripe_emulator.base_url
+    assert reconcile().refunds_sent == 1
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SENT
+    refund.status = RefundStatus.DUE
+    refund.save()
+    assert send_refund(refund.pk).stripe_refund_id == refund.stripe_refund_id  # same key
+    [at_stripe] = stripe_refunds(stripe_emulator)
+    assert (at_stripe.id, at_stripe.amount) == (refund.stripe_refund_id, 1450)
 
 
 @pytest.mark.django_db(transaction=True)
