@@ -178,9 +178,11 @@ def payment_status(request: HttpRequest) -> HttpResponse:
 
 @json_endpoint
 @allow_methods("GET", "HEAD")
+@rate_limit("payment_status", "COMMERCE_CART_RATE")
 def payment_status_check(request: HttpRequest) -> HttpResponse:
     """`GET /v2/order/status/check/?pi_secret=`: `{"intentSecret", "orderId", "status",
-    "paid"}` from Stripe's own answer; unknown or others' secrets: 404."""
+    "paid"}` from Stripe's own answer; unknown or others' secrets: 404. Each check asks
+    Stripe, so checks are rate limited per client like the cart's changes."""
     client_secret = request.GET.get("pi_secret", "")
     try:
         checked = _check_secret(request, client_secret, "status_check")

@@ -12,6 +12,7 @@ from django.test import Client
 
 from commerce import signals
 from commerce.models import Order, OrderStatus, Payment, PaymentMethod, PaymentStatus, ShopSettings
+from commerce.payments import gateway
 from commerce.payments.methods.payment_intent import apply_payment_intent
 from tests.conftest import stripe_client
 from tests.factories import ItemPageFactory
@@ -354,3 +355,52 @@ def test_an_intent_whose_answer_was_lost_still_pays_its_order(client, order, usd
         intent["id"],
         PaymentStatus.SUCCEEDED,
     )
+
+
+def test_a_processing_payment_is_shown_as_processing_and_polled(client, order, usd, monkeypatch):
+    # The emulator settles cards at once; a bank debit would answer "processing" for days.
+    secret = start(client, order).json()["clientSecret"]
+    retrieve = gateway.retrieve_payment_intent
+
+    def processing(account, intent_id):
+        return {**retrieve(account, intent_id), "status": "processing"}
+
+    monkeypatch.setattr(gateway, "retrieve_payment_intent", processing)
+    page = client.get("/v2/order/status/", {"payment_intent_client_secret": secret})
+    checked = check(client, secret).json()
+
+    html = page.content.decode()
+    assert "Your payment is processing" in html
+    assert "data-check-url=" in html and "payment_status.js" in html
+    assert (checked["status"], checked["paid"]) == ("processing", False)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING
+
+
+def test_a_stripe_failure_answers_502_json_and_leaves_no_live_attempt(
+    client, order, stripe_emulator
+):
+    stripe_emulator.inject_fault("500", count=2, method="POST", path_prefix="/v1/payment_intents")
+
+    response = start(client, order)
+
+    assert response.status_code == 502
+    assert response.json() == {
+        "error": "The payment provider could not handle the request. Please try again."
+    }
+    assert order.payments.get().status == PaymentStatus.FAILED
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING
+    # The next try starts a new attempt (a new idempotency key) and works.
+    assert start(client, order).status_code == 200
+    assert order.payments.filter(status=PaymentStatus.OPEN).count() == 1
+
+
+def test_status_checks_are_rate_limited(client, order, settings):
+    secret = start(client, order).json()["clientSecret"]
+    settings.COMMERCE_CART_RATE = "2/m"
+
+    answers = [check(client, secret) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert int(answers[-1]["Retry-After"]) >= 1
