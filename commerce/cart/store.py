@@ -7,6 +7,8 @@ session engine (`SESSION_ENGINE`: the database, the cache or both, expiring like
 sessions and removed by `clearsessions`), named by a key the browser never sees, and
 every change re-reads the record under a lock in the shared cache, changes it and writes
 it back before the lock is released. The browser's session only points at its cart.
+A copy of each record is kept in the shared cache, written after the record under the
+same lock, so a change reads the cart without a query.
 """
 
 from __future__ import annotations
@@ -51,13 +53,32 @@ def derived_key(purpose: str, value: str) -> str:
     return salted_hmac(f"commerce.cart.{purpose}", value).hexdigest()[:32]
 
 
+def _copy_key(key: str) -> str:
+    return "commerce:cart-record:" + key
+
+
 def load(key: str) -> dict[str, Any]:
-    """The record's data, or an empty dict if it does not exist (or expired)."""
+    """The record's data, or an empty dict if it does not exist (or expired): the copy in
+    the shared cache when there is one, else the session store's."""
+    copy = cache.get(_copy_key(key))
+    if copy is not None:
+        return dict(copy)
     return dict(_store(key).load())
 
 
 def save(key: str, data: dict[str, Any]) -> None:
-    """Write the record whole, creating it if needed, and restart its expiry."""
+    """Write the record whole, creating it if needed, and restart its expiry; then keep a
+    copy in the shared cache, so the next change reads it without a query.
+
+    The copy is dropped before the record is written and set again only after, all under
+    the cart's lock, so it is either missing or what the session store holds.
+    """
+    cache.delete(_copy_key(key))
+    _save_record(key, data)
+    cache.set(_copy_key(key), data, settings.SESSION_COOKIE_AGE)
+
+
+def _save_record(key: str, data: dict[str, Any]) -> None:
     record = _store(key)
     record.clear()  # no read: the data is replaced, not merged
     record.update(data)
@@ -72,6 +93,7 @@ def save(key: str, data: dict[str, Any]) -> None:
 
 
 def delete(key: str) -> None:
+    cache.delete(_copy_key(key))
     _store(key).delete(key)
 
 
