@@ -34,11 +34,7 @@ class StampedCache:
         keys that have no value, which are then neither stored nor returned)."""
         names = {key: f"{self.prefix}{key}" for key in keys}
         found = cache.get_many([self.stamp_key, *names.values()])
-        stamp = found.get(self.stamp_key)
-        if stamp is None:
-            stamp = uuid.uuid4().hex
-            if not cache.add(self.stamp_key, stamp, None):
-                stamp = cache.get(self.stamp_key) or stamp
+        stamp = found.get(self.stamp_key) or self._new_stamp()
         values = {}
         for key, name in names.items():
             stored = found.get(name)
@@ -52,6 +48,26 @@ class StampedCache:
             )
             values.update(computed)
         return values
+
+    def read(self, key: Hashable) -> tuple[str, Any]:
+        """The current stamp and the value of `key` stored under it (None if there is none);
+        a value worked out after this read is stored with `write` and that stamp."""
+        name = f"{self.prefix}{key}"
+        found = cache.get_many([self.stamp_key, name])
+        stamp = found.get(self.stamp_key)
+        if stamp is None:
+            return self._new_stamp(), None
+        stored = found.get(name)
+        return stamp, stored[1] if stored is not None and stored[0] == stamp else None
+
+    def write(self, key: Hashable, stamp: str, value: Any) -> None:
+        cache.set(f"{self.prefix}{key}", (stamp, value), self.timeout)
+
+    def _new_stamp(self) -> str:
+        stamp = uuid.uuid4().hex
+        if not cache.add(self.stamp_key, stamp, None):
+            stamp = cache.get(self.stamp_key) or stamp
+        return stamp
 
     def get(self, compute: Callable[[], Any]) -> Any:
         """The one value of a kind that has only one."""

@@ -218,7 +218,7 @@ class Cart:
         """The offers of `ids`, reading only those this request has not looked up yet."""
         missing = set(ids) - self._looked_up
         if missing:
-            self._offers.update(find_offers(self.request, missing))
+            self._offers.update(find_offers(self.request, missing, group=self._key))
             self._looked_up |= missing
         return self._offers
 

@@ -59,9 +59,14 @@ def read_offers(ids: set[int]) -> dict[int, Offer]:
     return {row[0]: Offer(*row) for row in rows}
 
 
-def find_offers(request: HttpRequest, ids: Iterable[int]) -> dict[int, Offer]:
-    """The offers among `ids` this request may buy, by id."""
-    offers: dict[int, Offer] = OFFERS.get_many(set(ids), read_offers)
+def find_offers(
+    request: HttpRequest, ids: Iterable[int], group: str | None = None
+) -> dict[int, Offer]:
+    """The offers among `ids` this request may buy, by id. `group` names a set of ids
+    asked for together again and again (a cart's), cached as one entry: one cache read
+    instead of one per item."""
+    ids = set(ids)
+    offers = _group_offers(group, ids) if group else OFFERS.get_many(ids, read_offers)
     private = [pk for pk, offer in offers.items() if offer.restricted]
     if private:
         visible = set(
@@ -69,6 +74,17 @@ def find_offers(request: HttpRequest, ids: Iterable[int]) -> dict[int, Offer]:
         )
         offers = {pk: offer for pk, offer in offers.items() if pk not in private or pk in visible}
     return offers
+
+
+def _group_offers(group: str, ids: set[int]) -> dict[int, Offer]:
+    stamp, stored = OFFERS.read(f"group:{group}")
+    known: dict[int, Offer | None] = dict(stored or {})
+    missing = ids - known.keys()
+    if missing:
+        found = OFFERS.get_many(missing, read_offers)
+        known.update({pk: found.get(pk) for pk in missing})  # None: not for sale
+        OFFERS.write(f"group:{group}", stamp, {pk: known[pk] for pk in ids})
+    return {pk: offer for pk in ids if (offer := known.get(pk)) is not None}
 
 
 def _pages_changed(sender: Any, **kwargs: Any) -> None:

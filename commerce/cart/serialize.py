@@ -3,6 +3,7 @@ formatted text beside each amount for pages that display it."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from .. import money
@@ -10,7 +11,9 @@ from ..pricing import Quote
 from .pricing import PricedCart
 
 
+@functools.lru_cache(maxsize=4096)
 def _formatted(amount: int, currency: str) -> str:
+    """Formatted once per amount: a cart's answer repeats its prices on every change."""
     return money.format_amount(amount, currency) if currency else ""
 
 
