@@ -32,7 +32,7 @@ from .models import (
 from .payments import gateway
 from .payments.accounts import StripeAccount, account_by_label, configured_accounts
 from .payments.exceptions import PaymentError
-from .payments.methods import checkout_session
+from .payments.methods import checkout_session, payment_intent
 
 logger = logging.getLogger(__name__)
 
@@ -97,19 +97,23 @@ def _reconcile_order(order: Order) -> str:
     try:
         if payment is None or not payment.stripe_id:
             checkout_session.fail_paymentless_order(order)
+        elif (account := account_by_label(payment.stripe_account)) is None:
+            logger.error(
+                "Order %s: no Stripe account %r is configured", order.pk, payment.stripe_account
+            )
+            return "error"
         elif payment.method == PaymentMethod.CHECKOUT_SESSION:
-            account = account_by_label(payment.stripe_account)
-            if account is None:
-                logger.error(
-                    "Order %s: no Stripe account %r is configured", order.pk, payment.stripe_account
-                )
-                return "error"
             session = gateway.retrieve_checkout_session(account, payment.stripe_id)
             if session.get("status") == "open" and _overdue(session):
                 # Stripe closes overdue sessions itself, a little late; do not wait for it.
                 session = _expire(account, payment.stripe_id)
             checkout_session.apply_checkout_session(
                 account.label, session, source=StatusChangeSource.RECONCILIATION
+            )
+        elif payment.method == PaymentMethod.PAYMENT_INTENT:
+            intent = gateway.retrieve_payment_intent(account, payment.stripe_id)
+            payment_intent.apply_payment_intent(
+                account.label, intent, source=StatusChangeSource.RECONCILIATION
             )
     except PaymentError as error:
         logger.warning("Order %s could not be reconciled: %s", order.pk, error.detail)

@@ -4,6 +4,7 @@ status check and the status page, for every outcome a card can have."""
 from __future__ import annotations
 
 import urllib.parse
+from datetime import timedelta
 
 import pytest
 import requests
@@ -14,6 +15,7 @@ from commerce import signals
 from commerce.models import Order, OrderStatus, Payment, PaymentMethod, PaymentStatus, ShopSettings
 from commerce.payments import gateway
 from commerce.payments.methods.payment_intent import apply_payment_intent
+from commerce.reconciliation import reconcile
 from tests.conftest import stripe_client
 from tests.factories import ItemPageFactory
 
@@ -404,3 +406,14 @@ def test_status_checks_are_rate_limited(client, order, settings):
 
     assert [answer.status_code for answer in answers] == [200, 200, 429]
     assert int(answers[-1]["Retry-After"]) >= 1
+
+
+def test_reconciliation_settles_a_paid_intent_whose_news_never_came(client, order, usd):
+    secret = start(client, order).json()["clientSecret"]
+    confirm(usd, secret, "pm_card_visa")  # no webhook endpoint: the store hears nothing
+
+    reconcile(older_than=timedelta(0))
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert order.status_changes.get(to_status="paid").source == "reconciliation"
