@@ -198,6 +198,18 @@ def retrieve_payment_intent(account: StripeAccount, intent_id: str) -> dict[str,
     )
 
 
+def cancel_payment_intent(account: StripeAccount, intent_id: str) -> dict[str, Any]:
+    """Make an intent nobody should pay any more unpayable (Stripe refuses paid ones)."""
+    client = client_for(account)
+    return _call(
+        account,
+        "payment_intents.cancel",
+        lambda: client.v1.payment_intents.cancel(
+            intent_id, params={"cancellation_reason": "abandoned"}
+        ),
+    )
+
+
 def update_payment_intent_amount(
     account: StripeAccount, intent_id: str, amount: int, idempotency_key: str
 ) -> dict[str, Any]:
@@ -275,6 +287,7 @@ def verify_webhook(payload: bytes, signature_header: str) -> tuple[StripeAccount
 __all__ = [
     "InvalidSignature",
     "PaymentError",
+    "cancel_payment_intent",
     "client_for",
     "create_checkout_session",
     "create_coupon",

@@ -417,3 +417,31 @@ def test_reconciliation_settles_a_paid_intent_whose_news_never_came(client, orde
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert order.status_changes.get(to_status="paid").source == "reconciliation"
+
+
+def test_switching_ways_to_pay_closes_the_other_at_stripe(
+    client, order, usd, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        secret = start(client, order).json()["clientSecret"]
+        session_id = post_json(client, f"/v2/order/{order.pk}/checkout/").json()["sessionId"]
+
+    intent = usd.v1.payment_intents.retrieve(secret.split("_secret_")[0])
+    assert (intent.status, intent.cancellation_reason) == ("canceled", "abandoned")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second_secret = start(client, order).json()["clientSecret"]
+
+    assert second_secret != secret
+    assert usd.v1.checkout.sessions.retrieve(session_id).status == "expired"
+    assert [(p.method, p.status) for p in order.payments.all()] == [
+        (PaymentMethod.PAYMENT_INTENT, PaymentStatus.SUPERSEDED),
+        (PaymentMethod.CHECKOUT_SESSION, PaymentStatus.SUPERSEDED),
+        (PaymentMethod.PAYMENT_INTENT, PaymentStatus.OPEN),
+    ]
+    # The canceled intent's news changes nothing: the order has moved on.
+    assert apply_payment_intent("default", intent.to_dict(), source="webhook")[1] == (
+        "no change (not the order's current attempt)"
+    )
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING

@@ -38,6 +38,7 @@ from .. import gateway, pricing_objects
 from ..accounts import StripeAccount, account_for_currency
 from ..checkout import checkout_session_params
 from ..exceptions import AmountNotChargeable, OrderNotPayable, PaymentError
+from .closing import close_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +142,7 @@ def _claim_attempt(order: Order, account: StripeAccount) -> Payment:
                 return live
             live.status = PaymentStatus.SUPERSEDED
             live.save(update_fields=["status", "updated_at"])
+            close_after_commit(live)
         number = (locked.payments.aggregate(last=Max("attempt"))["last"] or 0) + 1
         now = timezone.now()
         return Payment.objects.create(

@@ -27,6 +27,7 @@ from .. import gateway
 from ..accounts import StripeAccount, account_by_label, account_for_currency
 from ..exceptions import NoAccountForCurrency, OrderNotPayable, PaymentError, PaymentInProgress
 from .checkout_session import check_chargeable, in_flight
+from .closing import close_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ def _claim_attempt(order: Order, account: StripeAccount) -> Payment:
                 raise PaymentInProgress(f"Order {order.pk} has attempt {live.attempt} starting.")
             live.status = PaymentStatus.SUPERSEDED
             live.save(update_fields=["status", "updated_at"])
+            close_after_commit(live)
         number = (locked.payments.aggregate(last=Max("attempt"))["last"] or 0) + 1
         return Payment.objects.create(
             order=locked,
