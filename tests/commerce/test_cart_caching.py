@@ -231,3 +231,32 @@ def test_sites_are_matched_as_wagtail_matches_them(home_page, sites, default, ho
         expected = None
     found = match_site(table, hostname, port)
     assert (found.site_id if found else None) == expected
+
+
+def test_a_cart_whose_cached_copy_is_gone_is_read_from_the_session_store(filled, shop):
+    from django.core.cache import cache
+
+    cache.clear()
+    assert cart_after_add(filled, shop["mug"])["count"] == 3
+
+
+def test_a_copy_that_could_not_be_refreshed_is_not_left_behind(filled, shop, monkeypatch):
+    """The record is written but its copy cannot be set (the cache failed): the next read
+    gets the record from the session store, not the copy from before the write."""
+    from commerce.cart import store
+
+    key = filled.session["commerce_cart"]
+    before = store.load(key)
+    real_set = store.cache.set
+
+    def failing_set(name, *args, **kwargs):
+        if name.startswith("commerce:cart-record:"):
+            raise ConnectionError("the cache is down")
+        return real_set(name, *args, **kwargs)
+
+    monkeypatch.setattr(store.cache, "set", failing_set)
+    with pytest.raises(ConnectionError):
+        store.save(key, {**before, "version": before["version"] + 1, "lines": []})
+    monkeypatch.undo()
+    after = store.load(key)
+    assert (after["version"], after["lines"]) == (before["version"] + 1, [])
