@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from ... import refunds
+from ...identifiers import is_stripe_id
 from ...models import LIVE_STATUSES, Order, OrderStatus, Payment, PaymentMethod, PaymentStatus
 from ...orders.paying import mark_paid
 from ...orders.transitions import PAID_STATUSES, transition
@@ -167,21 +168,26 @@ def _follow_total(
 def intent_id_from_secret(client_secret: str) -> str:
     """`pi_123` of `pi_123_secret_abc`; "" when it is no client secret."""
     intent_id, separator, rest = client_secret.partition("_secret_")
-    return intent_id if separator and rest and intent_id.startswith("pi_") else ""
+    return intent_id if separator and rest and is_stripe_id(intent_id, "pi_") else ""
 
 
 def find_order_for_payment_intent(intent: dict[str, Any]) -> Order | None:
     """The order an intent of this method pays: by its attempt, else by the order
     reference we gave it (an attempt whose answer was lost). A Checkout Session's intent
     is not this method's: None."""
+    intent_id = intent.get("id")
+    if not is_stripe_id(intent_id, "pi_"):
+        return None
     payment = (
         Payment.objects.select_related("order")
-        .filter(method=PaymentMethod.PAYMENT_INTENT, stripe_id=intent.get("id"))
+        .filter(method=PaymentMethod.PAYMENT_INTENT, stripe_id=intent_id)
         .first()
     )
     if payment is not None:
         return payment.order
-    metadata = intent.get("metadata") or {}
+    metadata = intent.get("metadata")
+    if not isinstance(metadata, dict):
+        return None
     if any(metadata.get(key) != value for key, value in OWN_INTENT_MARK.items()):
         return None
     try:
