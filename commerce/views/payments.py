@@ -70,6 +70,7 @@ def order_payment_page(request: HttpRequest, order_id: str) -> HttpResponse:
             "stripe_js_url": settings.STRIPE_JS_URL,
             "intent_url": reverse("commerce:order_payment_intent", args=[order.pk]),
             "return_url": request.build_absolute_uri(reverse("commerce:payment_status")),
+            "receipt_email": order.email or getattr(request.user, "email", "") or "",
         },
     )
     response["Cache-Control"] = "no-store"

@@ -46,6 +46,7 @@ def cart_to_payment_page(page, live_server, mug) -> Order:
 
 
 def pay_with(page, number: str) -> None:
+    page.fill("#receipt-email", "ann@example.com")
     page.fill("#payment-element-card-number", number)
     page.fill("#payment-element-card-expiry", "12 / 34")
     page.fill("#payment-element-card-cvc", "123")
@@ -71,6 +72,7 @@ def test_cart_to_payment_element_to_paid(live_server, page, axe_page, screenshot
     assert page.locator("[data-order-status]").get_attribute("data-order-status") == "paid"
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
+    assert order.email == "ann@example.com"
     screenshot("payment-status-paid")
     assert axe_problems_as_shopper(page, axe_page, page.url) == []
     assert (

@@ -445,3 +445,20 @@ def test_switching_ways_to_pay_closes_the_other_at_stripe(
     )
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING
+
+
+def test_the_receipt_email_given_at_confirmation_becomes_the_orders(client, order, usd):
+    secret = start(client, order).json()["clientSecret"]
+    assert 'id="receipt-email"' in client.get(f"/v2/order/{order.pk}/pay/").content.decode()
+    usd.v1.payment_intents.confirm(
+        secret.split("_secret_")[0],
+        params={
+            "payment_method": "pm_card_visa",
+            "return_url": RETURN_URL,
+            "receipt_email": "ann@example.com",
+        },
+    )
+
+    assert check(client, secret).json()["paid"] is True
+    order.refresh_from_db()
+    assert order.email == "ann@example.com"

@@ -61,9 +61,19 @@
         if (!stripe || !elements) {
             return;
         }
+        var email = form.querySelector("[data-receipt-email]");
+        if (email && !email.checkValidity()) {
+            email.reportValidity();
+            return;
+        }
         submit.disabled = true;
         showError("");
-        stripe.confirmPayment({ elements: elements, confirmParams: { return_url: form.dataset.returnUrl } })
+        var confirmParams = { return_url: form.dataset.returnUrl };
+        if (email) {
+            // Stripe keeps it on the intent; the store reads it back when the order is paid.
+            confirmParams.receipt_email = email.value;
+        }
+        stripe.confirmPayment({ elements: elements, confirmParams: confirmParams })
             .then(function (result) {
                 // Only reached when the payment could not be confirmed (a redirect otherwise).
                 if (result && result.error) {
