@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.test import Client
+from playwright.sync_api import expect
 
 from commerce.models import Order, OrderStatus, RefundStatus
 from tests.emulator_actions import pay_session
@@ -51,19 +52,22 @@ def test_an_admin_refunds_part_of_an_order_and_the_order_follows(
     assert page.locator("#refund-remaining").inner_text() == "$14.50"
     page.fill("#id_amount", "20")
     page.click("button:has-text('Review the refund')")
-    assert "$20.00 is more than the $14.50 that remains to refund." in page.content()
+    # The form posts and the page is rendered again: wait for it rather than read the old one.
+    expect(page.locator("body")).to_contain_text(
+        "$20.00 is more than the $14.50 that remains to refund."
+    )
 
     page.fill("#id_amount", "5")
     page.click("button:has-text('Review the refund')")
-    assert "Refund $5.00 of order" in page.locator("#refund-confirmation").inner_text()
+    expect(page.locator("#refund-confirmation")).to_contain_text("Refund $5.00 of order")
     screenshot("admin-refund-confirmation")
     page.click("button:has-text('Refund $5.00')")
     page.wait_for_url(inspect_url)
-    assert "$5.00 refunded to the shopper" in page.content()
+    expect(page.locator("body")).to_contain_text("$5.00 refunded to the shopper")
 
     wait_for(lambda: Order.objects.get(pk=paid_order.pk).status == OrderStatus.PARTIALLY_REFUNDED)
     [refund] = paid_order.refunds.all()
     assert (refund.amount, refund.status) == (500, RefundStatus.SENT)
     page.reload()
-    assert "Partially refunded" in page.content()
+    expect(page.locator("body")).to_contain_text("Partially refunded")
     screenshot("admin-refund-order-partially-refunded")
