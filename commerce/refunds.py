@@ -39,16 +39,21 @@ STRIPE_REASONS = {
 
 
 def record_duplicate_payment(
-    order: Order, account_label: str, session: dict[str, Any], payment_intent_id: str | None
+    order: Order,
+    account_label: str,
+    *,
+    payment_intent_id: str | None,
+    amount: int | None,
+    currency: str,
+    checkout_session_id: str = "",
 ) -> str:
     """A second payment for an order already paid (two of its sessions both paid): the
     money goes back. Written as due here, sent after commit (never under the lock)."""
-    amount = session.get("amount_total")
     if not payment_intent_id or not isinstance(amount, int) or amount <= 0:
         logger.error(
             "Order %s: session %s was paid again but names no payment to refund",
             order.pk,
-            session.get("id"),
+            checkout_session_id,
         )
         return "duplicate payment: nothing to refund"
     refund, created = Refund.objects.get_or_create(
@@ -58,8 +63,8 @@ def record_duplicate_payment(
         defaults={
             "order": order,
             "amount": amount,
-            "currency": str(session.get("currency") or order.currency).upper(),
-            "stripe_checkout_session_id": session.get("id") or "",
+            "currency": (currency or order.currency).upper(),
+            "stripe_checkout_session_id": checkout_session_id,
         },
     )
     if not created:
@@ -67,7 +72,7 @@ def record_duplicate_payment(
     logger.warning(
         "Order %s was paid twice (session %s): refunding %s",
         order.pk,
-        session.get("id"),
+        checkout_session_id,
         payment_intent_id,
     )
     transaction.on_commit(lambda: send_refund(refund.pk), robust=True)

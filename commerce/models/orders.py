@@ -156,6 +156,11 @@ class Order(models.Model):
     def can_become(self, status: str) -> bool:
         return status in ALLOWED_TRANSITIONS.get(self.status, set())
 
+    def next_payment_attempt(self) -> int:
+        """The number of this order's next payment attempt (call with the order locked,
+        so two attempts never take one number)."""
+        return (self.payments.aggregate(last=models.Max("attempt"))["last"] or 0) + 1
+
     def latest_payment(self) -> Any:
         """The order's most recent payment attempt, or None: the one that speaks for it."""
         return self.payments.order_by("-attempt").first()

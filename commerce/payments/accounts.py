@@ -55,6 +55,15 @@ def account_for_currency(currency_code: str) -> StripeAccount:
     return account
 
 
+def label_for_currency(currency_code: str) -> str:
+    """The label of the account that serves `currency_code`, or "" when none does: what an
+    order in that currency expects its Stripe objects to come from."""
+    try:
+        return account_for_currency(currency_code).label
+    except NoAccountForCurrency:
+        return ""
+
+
 def account_by_label(label: str) -> StripeAccount | None:
     """The account an order was paid with, looked up again by its stored label."""
     for account in configured_accounts():

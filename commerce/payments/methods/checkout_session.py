@@ -17,10 +17,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
-from ... import money, refunds
+from ... import money
 from ...models import (
     LIVE_STATUSES,
     AdjustmentKind,
@@ -32,10 +31,10 @@ from ...models import (
     Refund,
     StatusChangeSource,
 )
-from ...orders.paying import mark_paid
-from ...orders.transitions import PAID_STATUSES, transition
+from ...orders.paying import ReportedPayment, settle_reported_payment
+from ...orders.transitions import transition
 from .. import gateway, pricing_objects
-from ..accounts import StripeAccount, account_for_currency
+from ..accounts import StripeAccount, account_for_currency, label_for_currency
 from ..checkout import checkout_session_params
 from ..exceptions import AmountNotChargeable, OrderNotPayable, PaymentError
 from .closing import close_after_commit
@@ -143,7 +142,7 @@ def _claim_attempt(order: Order, account: StripeAccount) -> Payment:
             live.status = PaymentStatus.SUPERSEDED
             live.save(update_fields=["status", "updated_at"])
             close_after_commit(live)
-        number = (locked.payments.aggregate(last=Max("attempt"))["last"] or 0) + 1
+        number = locked.next_payment_attempt()
         now = timezone.now()
         return Payment.objects.create(
             order=locked,
@@ -368,7 +367,7 @@ def _lock_order_for_session(
         accounts = {payment.stripe_account}
     else:
         accounts = set(order.payments.values_list("stripe_account", flat=True)) or {
-            _account_label_for(order.currency)
+            label_for_currency(order.currency)
         }
     if account_label not in accounts:
         logger.warning(
@@ -382,13 +381,6 @@ def _lock_order_for_session(
     return order, payment, ""
 
 
-def _account_label_for(currency: str) -> str:
-    try:
-        return account_for_currency(currency).label
-    except PaymentError:
-        return ""
-
-
 def _apply_payment(
     order: Order,
     payment: Payment | None,
@@ -397,41 +389,19 @@ def _apply_payment(
     stripe_event_id: str | None,
     source: str,
 ) -> str:
-    payment_intent_id = _id_of(session.get("payment_intent"))
-    if order.status in PAID_STATUSES:
-        if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
-            return "already paid"
-        return refunds.record_duplicate_payment(order, account_label, session, payment_intent_id)
-    currency = str(session.get("currency") or "").upper()
-    if session.get("amount_total") != order.total_amount or currency != order.currency:
-        logger.error(
-            "Order %s: Stripe says %s %s was paid, the order expects %s %s",
-            order.pk,
-            session.get("amount_total"),
-            currency,
-            order.total_amount,
-            order.currency,
-        )
-        return "amount mismatch"
-    if payment is None:
-        # An attempt whose answer was lost: the order learns of it only now.
-        number = (order.payments.aggregate(last=Max("attempt"))["last"] or 0) + 1
-        payment = Payment(
-            order=order,
-            method=PaymentMethod.CHECKOUT_SESSION,
-            attempt=number,
-            stripe_account=account_label,
-            stripe_id=session.get("id"),
-            amount=order.total_amount,
-            currency=order.currency,
-        )
-    payment.stripe_payment_intent_id = payment_intent_id
-    return mark_paid(
-        order,
-        payment,
-        source=source,
-        stripe_event_id=stripe_event_id,
+    reported = ReportedPayment(
+        method=PaymentMethod.CHECKOUT_SESSION,
+        account_label=account_label,
+        stripe_id=session.get("id"),
+        payment_intent_id=_id_of(session.get("payment_intent")),
+        amount=session.get("amount_total"),
+        amount_received=session.get("amount_total"),
+        currency=str(session.get("currency") or "").upper(),
         email=(session.get("customer_details") or {}).get("email") or "",
+        checkout_session_id=session.get("id") or "",
+    )
+    return settle_reported_payment(
+        order, payment, reported, source=source, stripe_event_id=stripe_event_id
     )
 
 

@@ -17,15 +17,13 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 
-from ... import refunds
 from ...identifiers import is_stripe_id
 from ...models import LIVE_STATUSES, Order, OrderStatus, Payment, PaymentMethod, PaymentStatus
-from ...orders.paying import mark_paid
-from ...orders.transitions import PAID_STATUSES, transition
+from ...orders.paying import ReportedPayment, settle_reported_payment
+from ...orders.transitions import transition
 from .. import gateway
-from ..accounts import StripeAccount, account_by_label, account_for_currency
+from ..accounts import StripeAccount, account_by_label, account_for_currency, label_for_currency
 from ..exceptions import NoAccountForCurrency, OrderNotPayable, PaymentError, PaymentInProgress
 from .checkout_session import check_chargeable, in_flight
 from .closing import close_after_commit
@@ -111,7 +109,7 @@ def _claim_attempt(order: Order, account: StripeAccount) -> Payment:
             live.status = PaymentStatus.SUPERSEDED
             live.save(update_fields=["status", "updated_at"])
             close_after_commit(live)
-        number = (locked.payments.aggregate(last=Max("attempt"))["last"] or 0) + 1
+        number = locked.next_payment_attempt()
         return Payment.objects.create(
             order=locked,
             method=PaymentMethod.PAYMENT_INTENT,
@@ -217,7 +215,9 @@ def apply_payment_intent(
             return None, "no matching order (or a Checkout Session's intent)"
         order = Order.objects.select_for_update().get(pk=found.pk)
         payment = order.payments.filter(stripe_id=intent.get("id")).first()
-        expected = payment.stripe_account if payment is not None else _label_for(order.currency)
+        expected = (
+            payment.stripe_account if payment is not None else label_for_currency(order.currency)
+        )
         if account_label != expected:
             logger.warning(
                 "Payment intent %s came from account %s but order %s belongs to %s",
@@ -239,13 +239,6 @@ def apply_payment_intent(
         return order, f"no change (payment intent {status})"
 
 
-def _label_for(currency: str) -> str:
-    try:
-        return account_for_currency(currency).label
-    except PaymentError:
-        return ""
-
-
 def _apply_success(
     order: Order,
     payment: Payment | None,
@@ -254,45 +247,18 @@ def _apply_success(
     source: str,
     stripe_event_id: str | None,
 ) -> str:
-    if order.status in PAID_STATUSES:
-        if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
-            return "already paid"
-        paid_twice = {
-            "id": "",
-            "amount_total": intent.get("amount_received") or intent.get("amount"),
-            "currency": intent.get("currency"),
-        }
-        return refunds.record_duplicate_payment(order, account_label, paid_twice, intent["id"])
-    currency = str(intent.get("currency") or "").upper()
-    if intent.get("amount") != order.total_amount or currency != order.currency:
-        logger.error(
-            "Order %s: Stripe says %s %s was paid, the order expects %s %s",
-            order.pk,
-            intent.get("amount"),
-            currency,
-            order.total_amount,
-            order.currency,
-        )
-        return "amount mismatch"
-    if payment is None:
-        # An attempt whose answer was lost: the order learns of it only now.
-        number = (order.payments.aggregate(last=Max("attempt"))["last"] or 0) + 1
-        payment = Payment(
-            order=order,
-            method=PaymentMethod.PAYMENT_INTENT,
-            attempt=number,
-            stripe_account=account_label,
-            stripe_id=intent["id"],
-            amount=order.total_amount,
-            currency=order.currency,
-        )
-    payment.stripe_payment_intent_id = intent["id"]
-    return mark_paid(
-        order,
-        payment,
-        source=source,
-        stripe_event_id=stripe_event_id,
+    reported = ReportedPayment(
+        method=PaymentMethod.PAYMENT_INTENT,
+        account_label=account_label,
+        stripe_id=intent["id"],
+        payment_intent_id=intent["id"],
+        amount=intent.get("amount"),
+        amount_received=intent.get("amount_received") or intent.get("amount"),
+        currency=str(intent.get("currency") or "").upper(),
         email=intent.get("receipt_email") or "",
+    )
+    return settle_reported_payment(
+        order, payment, reported, source=source, stripe_event_id=stripe_event_id
     )
 
 
