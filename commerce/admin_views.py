@@ -120,6 +120,26 @@ class PaymentEventInspectView(InspectView):
         return pretty_json(self.object.payload)
 
 
+class OrderFormView(FormView):
+    """A form about one order (`pk` in the URL) for users with `permission`; the form
+    gets the order as its `order` argument."""
+
+    permission: str  # each view names the one it needs
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from .models import Order
+
+        if not request.user.has_perm(self.permission):
+            return permission_denied(request)
+        self.order = get_object_or_404(Order, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["order"] = self.order
+        return kwargs
+
+
 class OrderAdjustmentsForm(forms.Form):
     """The discount and taxes an editor gives an unpaid order."""
 
@@ -143,7 +163,7 @@ class OrderAdjustmentsForm(forms.Form):
         self.fields["taxes"].queryset = Tax.objects.filter(active=True)
 
 
-class OrderAdjustmentsView(FormView):
+class OrderAdjustmentsView(OrderFormView):
     """`/admin/commerce/order/<id>/adjustments/`: attach a discount and taxes to an order
     waiting for payment; its totals are computed again. Needs the `change_order`
     permission, which the read-only snippet policy never grants by itself."""
@@ -151,18 +171,7 @@ class OrderAdjustmentsView(FormView):
     template_name = "commerce/admin/order_adjustments.html"
     form_class = OrderAdjustmentsForm
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        from .models import Order
-
-        if not request.user.has_perm("commerce.change_order"):
-            return permission_denied(request)
-        self.order = get_object_or_404(Order, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        kwargs = super().get_form_kwargs()
-        kwargs["order"] = self.order
-        return kwargs
+    permission = "commerce.change_order"
 
     def get_initial(self) -> dict[str, Any]:
         adjustments = list(self.order.adjustments.all())
@@ -236,7 +245,7 @@ class RefundForm(forms.Form):
         return cleaned
 
 
-class OrderRefundView(FormView):
+class OrderRefundView(OrderFormView):
     """`/admin/commerce/order/<id>/refund/`: give back all or part of a paid order.
 
     Two steps: the amount, then a confirmation page naming the amount, which carries the
@@ -248,18 +257,7 @@ class OrderRefundView(FormView):
     template_name = "commerce/admin/order_refund.html"
     form_class = RefundForm
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        from .models import Order
-
-        if not request.user.has_perm(REFUND_PERMISSION):
-            return permission_denied(request)
-        self.order = get_object_or_404(Order, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        kwargs = super().get_form_kwargs()
-        kwargs["order"] = self.order
-        return kwargs
+    permission = REFUND_PERMISSION
 
     def get_initial(self) -> dict[str, Any]:
         from .refunds import refundable_amount
