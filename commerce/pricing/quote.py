@@ -22,7 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, Decimal
+
+from ..money import round_minor
 
 HUNDRED = Decimal(100)
 
@@ -119,10 +121,6 @@ class Quote:
     count: int
 
 
-def round_half_up(value: Decimal) -> int:
-    return int(value.to_integral_value(rounding=ROUND_HALF_UP))
-
-
 def spread(amount: int, weights: Sequence[int]) -> list[int]:
     """Split `amount` over `weights` proportionally; the parts add up to `amount`.
 
@@ -146,7 +144,7 @@ def discount_amount(subtotal: int, discount: DiscountTerms | None, currency: str
     if discount is None:
         return 0
     if discount.percent_off is not None:
-        return min(subtotal, round_half_up(Decimal(subtotal) * discount.percent_off / HUNDRED))
+        return min(subtotal, round_minor(Decimal(subtotal) * discount.percent_off / HUNDRED))
     if (discount.currency or "").upper() != currency.upper():
         raise PricingError(
             f"An amount-off discount in {discount.currency} cannot price {currency}."
@@ -171,7 +169,7 @@ def _line_taxes(net: int, taxes: Sequence[TaxTerms]) -> tuple[LineTax, ...]:
     priced = []
     for tax in taxes:
         divisor = HUNDRED + inclusive_rates if tax.inclusive else HUNDRED
-        priced.append(LineTax(tax, round_half_up(Decimal(net) * tax.rate / divisor)))
+        priced.append(LineTax(tax, round_minor(Decimal(net) * tax.rate / divisor)))
     return tuple(priced)
 
 
