@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from wagtail.models import Site
 
 from ..http import shopper_key
+from ..identifiers import parse_page_id
 from ..models import ItemPage, Order
 from ..models.pages import LISTING_IMAGE_SPEC
 from ..orders import PlacementRefused
@@ -68,3 +69,10 @@ def orders_of(request: HttpRequest) -> QuerySet[Order]:
     if user is not None and user.is_authenticated:
         mine |= Q(user=user)
     return Order.objects.filter(mine)
+
+
+def owned_order(request: HttpRequest, order_id: str) -> Order | None:
+    """The order `order_id` names if this request may see it; others' orders are answered
+    like unknown ones, so an id leaks nothing."""
+    pk = parse_page_id(order_id)
+    return orders_of(request).filter(pk=pk).first() if pk is not None else None

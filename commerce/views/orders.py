@@ -10,10 +10,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from ..cart import CartBusy, get_cart
-from ..cart.ordering import line_image_urls, orders_of, place_cart_order
+from ..cart.ordering import line_image_urls, owned_order, place_cart_order
 from ..cart.serialize import quote_json
 from ..http import allow_methods, json_endpoint, json_error
-from ..identifiers import parse_page_id
 from ..models import Order, OrderStatus
 from ..orders import PlacementRefused
 from ..payments.exceptions import PaymentError
@@ -54,7 +53,7 @@ def cart_order(request: HttpRequest) -> HttpResponse:
 @allow_methods("GET", "HEAD")
 def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
     """`GET /v2/order/{id}/`: the order as JSON, for its owner only (anyone else: 404)."""
-    order = _owned_order(request, order_id)
+    order = owned_order(request, order_id)
     if order is None:
         return json_error(404, NO_ORDER_MESSAGE)
     response = JsonResponse(order_json(order))
@@ -69,7 +68,7 @@ def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
 def order_checkout(request: HttpRequest, order_id: str) -> HttpResponse:
     """`POST /v2/order/{id}/checkout/`: `{"sessionId", "url"}` of a Checkout Session for
     the whole order; the same one again while it stays open."""
-    order = _owned_order(request, order_id)
+    order = owned_order(request, order_id)
     if order is None:
         return json_error(404, NO_ORDER_MESSAGE)
     return _start_checkout(request, order)
@@ -86,12 +85,6 @@ def order_json(order: Order) -> dict[str, Any]:
         "paid": order.status == OrderStatus.PAID,
         **quote_json(quote_order(order)),
     }
-
-
-def _owned_order(request: HttpRequest, order_id: str) -> Order | None:
-    """The order if it is this shopper's; others' orders are answered like unknown ones."""
-    pk = parse_page_id(order_id)
-    return orders_of(request).filter(pk=pk).first() if pk is not None else None
 
 
 def _start_checkout(request: HttpRequest, order: Order) -> HttpResponse:

@@ -20,9 +20,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from wagtail.models import Site
 
-from ..cart.ordering import orders_of
+from ..cart.ordering import orders_of, owned_order
 from ..http import allow_methods, json_endpoint, json_error
-from ..identifiers import parse_page_id
 from ..models import Order, OrderStatus, Payment, PaymentMethod, ShopSettings
 from ..orders.transitions import PAID_STATUSES
 from ..payments import gateway
@@ -34,16 +33,11 @@ from ..payments.methods.payment_intent import (
     start_payment_intent,
 )
 from ..throttling import rate_limit, refuse_prefetch
+from .orders import NO_ORDER_MESSAGE
 
 logger = logging.getLogger(__name__)
 
-NO_ORDER_MESSAGE = "No order with this id."
 NO_PAYMENT_MESSAGE = "No payment with this secret."
-
-
-def _owned_order(request: HttpRequest, order_id: str) -> Order | None:
-    pk = parse_page_id(order_id)
-    return orders_of(request).filter(pk=pk).first() if pk is not None else None
 
 
 def _shop_settings(request: HttpRequest) -> ShopSettings | None:
@@ -55,7 +49,7 @@ def _shop_settings(request: HttpRequest) -> ShopSettings | None:
 def order_payment_page(request: HttpRequest, order_id: str) -> HttpResponse:
     """`GET /v2/order/{id}/pay/`: the order's summary and the Payment Element (its owner
     only; anyone else gets a 404)."""
-    order = _owned_order(request, order_id)
+    order = owned_order(request, order_id)
     if order is None:
         raise Http404(NO_ORDER_MESSAGE)
     response = TemplateResponse(
@@ -84,7 +78,7 @@ def order_payment_page(request: HttpRequest, order_id: str) -> HttpResponse:
 def order_payment_intent(request: HttpRequest, order_id: str) -> HttpResponse:
     """`POST /v2/order/{id}/payment-intent/`: `{"orderId", "clientSecret",
     "publishableKey", "amount", "currency"}`, the order's one live PaymentIntent."""
-    order = _owned_order(request, order_id)
+    order = owned_order(request, order_id)
     if order is None:
         return json_error(404, NO_ORDER_MESSAGE)
     try:
