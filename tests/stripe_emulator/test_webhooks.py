@@ -41,7 +41,7 @@ def test_events_are_delivered_signed_and_verifiable(emulator, client, receiver):
         "charge.succeeded",
         "payment_intent.succeeded",
     ]
-    attempts = emulator.webhook_attempts()
+    attempts = emulator.wait_for_webhook_attempts(lambda recorded: len(recorded) == 3)
     assert {a["status_code"] for a in attempts} == {200}
     assert {a["account"] for a in attempts} == {"usd"}
 
@@ -134,6 +134,8 @@ def test_control_endpoint_sets_webhooks(emulator, client, receiver):
         assert json.loads(answer.read())["endpoints"]["usd"]["url"] == receiver.url
     client.v1.payment_intents.create(params={"amount": 1000, "currency": "usd"})
     _wait_for(lambda: receiver.deliveries)
+    # The receiver may see the delivery before the emulator records its answer: wait for both.
+    emulator.wait_for_webhook_attempts(lambda recorded: len(recorded) >= 1, timeout=5)
     with urllib.request.urlopen(f"{emulator.base_url}/_emulator/webhook_attempts") as answer:
         attempts = json.loads(answer.read())["data"]
     assert attempts[0]["type"] == "payment_intent.created"
