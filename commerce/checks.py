@@ -6,16 +6,39 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.conf import settings
 from django.core import checks
 
-from . import money
+from . import conf, money
+from .conf import app_settings
 from .payments import gateway
 from .payments.accounts import configured_accounts, currencies_without_account
 
 
 @checks.register()
+def settings_hold_usable_values(app_configs: Any = None, **kwargs: Any) -> list:
+    """Each commerce setting the site set must be a value the app can use (commerce/conf.py
+    says what each accepts): a wrong type or a value out of range is refused at startup,
+    not met by the first shopper whose request reads it."""
+    return [
+        checks.Error(
+            f"{name} {problem}.",
+            hint=f"commerce/conf.py documents {name}; remove it to use the default.",
+            id="commerce.E020",
+        )
+        for name, problem in conf.problems()
+    ]
+
+
+def _usable(*names: str) -> bool:
+    """Whether these settings hold values the app can use. A check that computes with them
+    leaves an unusable one to commerce.E020 rather than failing on it."""
+    return not {name for name, _ in conf.problems()} & set(names)
+
+
+@checks.register()
 def stripe_accounts_cover_currencies(app_configs: Any = None, **kwargs: Any) -> list:
+    if not _usable("STRIPE_ACCOUNTS"):
+        return []
     if not configured_accounts():
         return [
             checks.Warning(
@@ -48,7 +71,9 @@ def stripe_deadline_fits_worker_timeout(app_configs: Any = None, **kwargs: Any) 
     """A Stripe operation that outlives the server's worker timeout gets the worker
     killed mid-payment: the shopper sees the server's own error page and the order is
     left without its session. Refuse such a configuration before serving."""
-    worker_timeout = getattr(settings, "GUNICORN_TIMEOUT", None)
+    if not _usable("GUNICORN_TIMEOUT", "STRIPE_TIMEOUT_SECONDS", "STRIPE_MAX_NETWORK_RETRIES"):
+        return []
+    worker_timeout = app_settings.GUNICORN_TIMEOUT
     if not worker_timeout:
         return []
     deadline = gateway.operation_deadline_seconds()
@@ -72,6 +97,8 @@ def webhook_secrets_name_one_account(app_configs: Any = None, **kwargs: Any) -> 
     """A webhook is attributed to the first account whose secret verifies it, so two
     accounts sharing a secret make every event of the second look like the first's
     (and be refused as an account mismatch)."""
+    if not _usable("STRIPE_ACCOUNTS"):
+        return []
     by_secret: dict[str, list[str]] = defaultdict(list)
     for account in configured_accounts():
         if account.webhook_secret:

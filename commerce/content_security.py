@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
-from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import NoReverseMatch, reverse
+
+from .conf import app_settings
 
 STRIPE_JS_ORIGIN = "https://js.stripe.com"
 STRIPE_API_ORIGIN = "https://api.stripe.com"
@@ -48,8 +49,8 @@ def origin(url: str) -> str | None:
 
 def stripe_sources() -> dict[str, list[str]]:
     """The sources Stripe.js, its frames and Checkout need, per directive."""
-    js = origin(getattr(settings, "STRIPE_JS_URL", "")) or STRIPE_JS_ORIGIN
-    api_base = origin(getattr(settings, "STRIPE_API_BASE", "") or "")
+    js = origin(app_settings.STRIPE_JS_URL) or STRIPE_JS_ORIGIN
+    api_base = origin(app_settings.STRIPE_API_BASE or "")
     api = api_base or STRIPE_API_ORIGIN
     hooks = api_base or STRIPE_HOOKS_ORIGIN
     checkout = api_base or STRIPE_CHECKOUT_ORIGIN

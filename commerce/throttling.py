@@ -19,6 +19,7 @@ from django.core import checks
 from django.http import HttpRequest, HttpResponse
 from django_ratelimit.core import get_usage
 
+from .conf import app_settings
 from .http import json_error
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def rate_limit(group: str, rate_setting: str) -> Callable[..., Callable[..., Htt
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            rate = getattr(settings, rate_setting, None) or None
+            rate = app_settings.rate(rate_setting)
             try:
                 usage = get_usage(request, group=group, key="ip", rate=rate, increment=True)
             except Exception:

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.http import HttpRequest
 
+from ..conf import app_settings
 from ..http import shopper_key
 from ..models import ItemPage, Order
 from . import store
@@ -29,19 +29,17 @@ if TYPE_CHECKING:
 
 # Where a guest's browser session names its cart record.
 SESSION_POINTER = "commerce_cart"
-DEFAULT_MAX_QUANTITY = 99
-DEFAULT_MAX_LINES = 50
 NOT_FOR_SALE_MESSAGE = "No item with this id is for sale."
 
 
 def max_quantity() -> int:
     """The most of one item a cart may hold (`COMMERCE_CART_MAX_QUANTITY`)."""
-    return int(getattr(settings, "COMMERCE_CART_MAX_QUANTITY", DEFAULT_MAX_QUANTITY))
+    return int(app_settings.COMMERCE_CART_MAX_QUANTITY)
 
 
 def max_lines() -> int:
     """The most different items a cart may hold (`COMMERCE_CART_MAX_LINES`)."""
-    return int(getattr(settings, "COMMERCE_CART_MAX_LINES", DEFAULT_MAX_LINES))
+    return int(app_settings.COMMERCE_CART_MAX_LINES)
 
 
 class CartRefused(Exception):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
@@ -20,6 +19,7 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from .. import money
+from ..conf import app_settings
 from ..forms import ItemPageForm
 from ..http import shopper_key
 
@@ -100,7 +100,7 @@ class CatalogPage(Page):
 
     @classmethod
     def clean_parent_page_models(cls) -> list[type[Page]]:
-        names = getattr(settings, "COMMERCE_CATALOG_PARENT_PAGE_TYPES", None)
+        names = app_settings.COMMERCE_CATALOG_PARENT_PAGE_TYPES
         if names is None:
             return [model for model in super().clean_parent_page_models() if model is not ItemPage]
         parents = [resolve_model_string(name, cls._meta.app_label) for name in names]

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from typing import Any
 
 import stripe
-from django.conf import settings
 
+from ..conf import app_settings
 from .accounts import StripeAccount, configured_accounts
 from .exceptions import GatewayBusy, GatewayError, GatewayUnavailable, PaymentError
 
@@ -54,8 +54,8 @@ def operation_deadline_seconds() -> float:
     Stripe call must outlast this, or the server kills the worker mid-payment; the
     system check `commerce.E001` compares it with the server's worker timeout.
     """
-    timeout = float(settings.STRIPE_TIMEOUT_SECONDS)
-    retries = int(settings.STRIPE_MAX_NETWORK_RETRIES)
+    timeout = float(app_settings.STRIPE_TIMEOUT_SECONDS)
+    retries = int(app_settings.STRIPE_MAX_NETWORK_RETRIES)
     return timeout * (retries + 1) + sum(_max_backoff_seconds(n) for n in range(1, retries + 1))
 
 
@@ -69,9 +69,9 @@ def client_for(account: StripeAccount) -> stripe.StripeClient:
     """A client for the account, built from the settings in force now (cached per value)."""
     return _client(
         account.secret_key,
-        settings.STRIPE_API_BASE,
-        float(settings.STRIPE_TIMEOUT_SECONDS),
-        int(settings.STRIPE_MAX_NETWORK_RETRIES),
+        app_settings.STRIPE_API_BASE,
+        float(app_settings.STRIPE_TIMEOUT_SECONDS),
+        int(app_settings.STRIPE_MAX_NETWORK_RETRIES),
     )
 
 

@@ -13,7 +13,6 @@ import hmac
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET
 from wagtail.models import Site
 
 from ..cart.ordering import orders_of, owned_order
+from ..conf import app_settings
 from ..http import allow_methods, json_endpoint, json_error
 from ..models import Order, OrderStatus, Payment, PaymentMethod, ShopSettings
 from ..orders.transitions import PAID_STATUSES
@@ -61,7 +61,7 @@ def order_payment_page(request: HttpRequest, order_id: str) -> HttpResponse:
             "adjustments": order.adjustments.all(),
             "payable": order.status == OrderStatus.PENDING,
             "shop_settings": _shop_settings(request),
-            "stripe_js_url": settings.STRIPE_JS_URL,
+            "stripe_js_url": app_settings.STRIPE_JS_URL,
             "intent_url": reverse("commerce:order_payment_intent", args=[order.pk]),
             "return_url": request.build_absolute_uri(reverse("commerce:payment_status")),
             "receipt_email": order.email or getattr(request.user, "email", "") or "",

@@ -6,13 +6,14 @@ win because django-environ only fills in names that are not set yet. Every name
 read here is documented in `envs/.env.dist`.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
 
-from .stripe_accounts import collect_stripe_accounts
+from commerce.payments.accounts import accounts_from_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -199,9 +200,9 @@ COMMERCE_CATALOG_PARENT_PAGE_TYPES = ["home.HomePage"]
 
 # Stripe accounts. STRIPE_SECRET_KEY / STRIPE_PUBLISHABLE_KEY / STRIPE_WEBHOOK_SECRET form the
 # default account; the same names with a currency suffix (STRIPE_SECRET_KEY_EUR, ...) give that
-# currency an account of its own. Gathered here once; the commerce app reads the result through
-# django.conf.settings when it needs it, so tests can override it.
-STRIPE_ACCOUNTS = collect_stripe_accounts(env)
+# currency an account of its own. Gathered here once (`.env` is in os.environ by now) by the
+# commerce app's own helper; the app reads the result when it needs it, so tests can override it.
+STRIPE_ACCOUNTS = accounts_from_environment(os.environ)
 # Empty means the real Stripe API. Point it at the offline emulator for development and tests.
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 # Where browsers load Stripe.js from (the emulator serves a stand-in at <base>/clover/stripe.js).

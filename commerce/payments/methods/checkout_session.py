@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from ... import money
+from ...conf import app_settings
 from ...models import (
     LIVE_STATUSES,
     AdjustmentKind,
@@ -156,7 +156,7 @@ def _claim_attempt(order: Order, account: StripeAccount) -> Payment:
             # Whole seconds: Stripe takes a Unix timestamp, and the value stored must be
             # the one every joining request sends.
             expires_at=(
-                now + timedelta(minutes=settings.COMMERCE_CHECKOUT_SESSION_MINUTES)
+                now + timedelta(minutes=app_settings.COMMERCE_CHECKOUT_SESSION_MINUTES)
             ).replace(microsecond=0),
         )
 
