@@ -1,7 +1,9 @@
 """The demo store: a catalog of items with generated pictures, built idempotently.
 
 Kept apart from the management command so tests and other commands can build the
-same store. Pictures are drawn with Pillow, so the demo needs no downloads.
+same store. Pictures are drawn with Pillow, so the demo needs no downloads. The demo is
+this project's, not the reusable `commerce` app's: a site that installs the app starts
+with no items and no users it did not create.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from wagtail.images import get_image_model
 from wagtail.models import Page
 from wagtail.rich_text import RichText
 
-from . import money
-from .models import CatalogPage, Discount, ItemPage, ShopSettings, Tax
+from commerce import money
+from commerce.models import CatalogPage, Discount, ItemPage, ShopSettings, Tax
 
 
 @dataclass(frozen=True)

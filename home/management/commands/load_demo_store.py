@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from wagtail.models import Site
 
-from commerce.demo import load_demo_store
+from home.demo import load_demo_store
 
 
 class Command(BaseCommand):
