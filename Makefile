@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test bench setup install install-dev env chromium axe lint check clean
+.PHONY: run test bench setup install install-dev env chromium wrk axe lint check clean
 
 run: setup
 	bin/run-dev
@@ -18,9 +18,11 @@ run: setup
 test: install-dev env chromium axe lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Cart-add throughput as a ratio of a bare view that writes the session (not a test).
-bench: install-dev
-	$(BIN)/python -m tests.bench.cart_add
+# The store's speed against its baselines through gunicorn and wrk, one table (not a test;
+# see README, "Benchmark"). BENCH_ARGS="--quick" for short rounds, "--only webhooks" for one part.
+BENCH_ARGS ?=
+bench: install-dev wrk
+	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
 setup: install env
 	$(BIN)/python manage.py migrate --noinput
@@ -41,6 +43,13 @@ env: .env
 .env:
 	cp envs/.env.dist .env
 	@echo "Created .env from envs/.env.dist"
+
+# make bench drives Debian's wrk, installed once.
+wrk:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+		echo "Installing Debian's wrk for make bench"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; \
+	fi
 
 # Browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
 chromium:

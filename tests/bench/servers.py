@@ -1,0 +1,102 @@
+"""The processes a benchmark run starts, and stops again by their own PIDs: the offline
+Stripe emulator and gunicorn serving the store with the bench settings."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+WORKERS = 2
+
+
+class ServerError(RuntimeError):
+    """A process did not start, or died."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_answering(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
+    """Poll `url` until it answers (any HTTP status), or fail with the process's log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerError(f"{process.args[2]} exited ({process.returncode}):\n{tail(log)}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise ServerError(f"{url} did not answer within {timeout:.0f} s:\n{tail(log)}")
+
+
+def tail(log: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def stop(process: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM to this process (gunicorn's master stops its workers), SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
+
+
+@contextlib.contextmanager
+def started(
+    args: list[str], env: dict[str, str], log: Path, ready_url: str, timeout: float = 60
+) -> Iterator[subprocess.Popen]:
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            args, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_until_answering(ready_url, process, log, timeout)
+        yield process
+    finally:
+        stop(process)
+
+
+def emulator(port: int, env: dict[str, str], log: Path):
+    """The offline Stripe emulator on 127.0.0.1:`port` (no webhook endpoints: the
+    benchmark signs and sends its own events)."""
+    args = [sys.executable, "-m", "stripe_emulator", "--host", "127.0.0.1", "--port", str(port)]
+    return started(args, env, log, f"http://127.0.0.1:{port}/_emulator/health")
+
+
+def gunicorn(port: int, env: dict[str, str], log: Path, ready_path: str = "/robots.txt"):
+    """gunicorn with the production command line of docker/entrypoint.sh (sync workers),
+    minus the access log: the bench measures the store, not the console."""
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WORKERS),
+        "--config",
+        "docker/gunicorn.conf.py",
+    ]
+    return started(args, env, log, f"http://127.0.0.1:{port}{ready_path}", timeout=90)
