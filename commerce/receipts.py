@@ -2,11 +2,12 @@
 
 A payment may be reported several times (the webhook, the return page, the status check,
 a replayed event), and `order_paid` itself is sent once per order, but a receipt must
-never go twice even if it were not: `Order.receipt_sent_at` is claimed under the order's
-row lock before the mail is handed over, and released again if handing it over fails, so
-a later try can send it. Mail is slow and may fail, so it is sent after the payment's
-transaction has committed, and outside the request (as a django-tasks task) when a task
-backend is configured in `settings.TASKS`; without one it is sent right after commit.
+never go twice even if it were not: `Order.receipt_sent_at` is claimed (one conditional
+update of the order's row, which only one caller can win) before the mail is handed over,
+and released again if handing it over fails, so a later try can send it. Mail is slow
+and may fail, so it is sent after the payment's transaction has committed, and outside
+the request (as a django-tasks task) when a task backend is configured in
+`settings.TASKS`; without one it is sent right after commit.
 """
 
 from __future__ import annotations
@@ -124,13 +125,12 @@ def send_receipt(order_id: int) -> bool:
     Never called inside a transaction: the claim commits before the mail server is
     asked, so the order's row is not locked while it answers.
     """
-    claimed_at = _claim_receipt(order_id)
-    if claimed_at is None:
+    order = Order.objects.select_related("user").filter(pk=order_id).first()
+    claimed_at = _claim_receipt(order) if order is not None else None
+    if order is None or claimed_at is None:
         return False
-    order = Order.objects.select_related("user").get(pk=order_id)
-    recipient = receipt_recipient(order)
     try:
-        build_receipt(order, recipient).send()
+        build_receipt(order, receipt_recipient(order)).send()
     except Exception:
         # Released, so a retry (the next payment report, or the task's retry) sends it.
         Order.objects.filter(pk=order_id, receipt_sent_at=claimed_at).update(receipt_sent_at=None)
@@ -140,19 +140,28 @@ def send_receipt(order_id: int) -> bool:
     return True
 
 
-def _claim_receipt(order_id: int) -> Any:
-    """Mark the receipt as sent under the order's lock; the time claimed, or None when it
-    was sent already, the order is not paid, or there is nobody to send it to."""
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
-        if order.receipt_sent_at is not None or order.paid_at is None:
-            return None
-        if not receipt_recipient(order):
-            logger.warning("Order %s is paid but has no email address for a receipt", order_id)
-            return None
-        order.receipt_sent_at = timezone.now()
-        order.save(update_fields=["receipt_sent_at"])
-        return order.receipt_sent_at
+def _claim_receipt(order: Order) -> Any:
+    """Mark the receipt as sent; the time claimed, or None when it was sent already, the
+    order is not paid, or there is nobody to send it to.
+
+    The claim is one conditional UPDATE: however many callers race, the row's lock lets
+    one of them change it, and the others find it claimed.
+    """
+    if order.receipt_sent_at is not None or order.paid_at is None:
+        return None
+    if not receipt_recipient(order):
+        logger.warning("Order %s is paid but has no email address for a receipt", order.pk)
+        return None
+    claimed_at = timezone.now()
+    claimed = (
+        Order.objects.filter(pk=order.pk, receipt_sent_at=None)
+        .exclude(paid_at=None)
+        .update(receipt_sent_at=claimed_at)
+    )
+    if not claimed:
+        return None
+    order.receipt_sent_at = claimed_at
+    return claimed_at
 
 
 @task()

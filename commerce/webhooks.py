@@ -202,30 +202,46 @@ def storable(value: Any) -> Any:
 
 def receive(payload: bytes, signature_header: str) -> WebhookResult:
     """Verify and process one delivery. Raises `gateway.InvalidSignature` or
-    `MalformedEvent` before any write."""
+    `MalformedEvent` before any write.
+
+    A replay (Stripe delivers at least once) is answered by one indexed lookup, outside
+    any transaction. A fresh event is applied and then stored in one transaction: the
+    unique (account, event id) pair lets only one transaction that stores it commit, so
+    a duplicate delivered at the same moment is rolled back whole and answered as one.
+    """
+    received_at = timezone.now()
     account, event = gateway.verify_webhook(payload, signature_header)
     event_id, event_type, _ = _checked_event(event)
+    if PaymentEvent.objects.filter(stripe_account=account.label, stripe_event_id=event_id).exists():
+        return _duplicate(event_id, event_type)
     event = storable(event)
     data_object = event["data"]["object"]
 
     with transaction.atomic():
+        order, outcome = _apply_handlers(account, event_type, data_object, event_id)
         try:
-            with transaction.atomic():
-                record = PaymentEvent.objects.create(
+            # No savepoint: a duplicate rolls back all this transaction did.
+            with transaction.atomic(savepoint=False):
+                PaymentEvent.objects.create(
                     stripe_event_id=event_id,
                     stripe_account=account.label,
                     type=event_type,
                     payload=event,
+                    order=order,
+                    received_at=received_at,
+                    processed_at=timezone.now(),
+                    outcome=outcome[:255],
                 )
         except IntegrityError:
-            logger.info(
-                "Stripe event %s (%s) received again; already applied", event_id, event_type
-            )
-            return WebhookResult(event_id, event_type, duplicate=True, outcome="duplicate")
-        order, outcome = _apply_handlers(account, event_type, data_object, event_id)
-        record.order = order
-        record.outcome = outcome[:255]
-        record.processed_at = timezone.now()
-        record.save(update_fields=["order", "outcome", "processed_at"])
+            duplicate = True
+        else:
+            duplicate = False
+    if duplicate:
+        return _duplicate(event_id, event_type)
     logger.info("Stripe event %s (%s) from %s: %s", event_id, event_type, account.label, outcome)
     return WebhookResult(event_id, event_type, duplicate=False, outcome=outcome)
+
+
+def _duplicate(event_id: str, event_type: str) -> WebhookResult:
+    logger.info("Stripe event %s (%s) received again; already applied", event_id, event_type)
+    return WebhookResult(event_id, event_type, duplicate=True, outcome="duplicate")

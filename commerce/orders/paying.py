@@ -106,9 +106,11 @@ def mark_paid(
     Whatever else was live for the order can no longer be what pays it, so it is
     superseded. Call inside the transaction that locked the order.
     """
-    order.payments.filter(status__in=LIVE_STATUSES).exclude(pk=payment.pk).update(
-        status=PaymentStatus.SUPERSEDED, updated_at=timezone.now()
-    )
+    if payment.pk is None or payment.status not in LIVE_STATUSES:
+        # An order has at most one live attempt: when it is this one, there is no other.
+        order.payments.filter(status__in=LIVE_STATUSES).exclude(pk=payment.pk).update(
+            status=PaymentStatus.SUPERSEDED, updated_at=timezone.now()
+        )
     payment.status = PaymentStatus.SUCCEEDED
     payment.succeeded_at = timezone.now()
     payment.save()

@@ -31,6 +31,7 @@ from ...models import (
     Refund,
     StatusChangeSource,
 )
+from ...orders.locking import lock_order_of_attempt
 from ...orders.paying import ReportedPayment, settle_reported_payment
 from ...orders.transitions import transition
 from .. import gateway, pricing_objects
@@ -305,7 +306,9 @@ def apply_checkout_session(
     Safe to call any number of times, in any order, from webhooks, the success page and
     reconcile_orders. Returns the order (if any) and a short outcome for the event log.
     """
-    with transaction.atomic():
+    # No savepoint of its own: inside a webhook's transaction, an error here rolls the
+    # whole of it back anyway.
+    with transaction.atomic(savepoint=False):
         order, payment, refused = _lock_order_for_session(account_label, session)
         if order is None:
             return None, refused
@@ -338,7 +341,9 @@ def fail_checkout_session(
 ) -> tuple[Order | None, str]:
     """A delayed payment method (a bank debit, say) failed after Checkout completed: the
     order's payment failed, and the shopper's next try starts a new order."""
-    with transaction.atomic():
+    # No savepoint of its own: inside a webhook's transaction, an error here rolls the
+    # whole of it back anyway.
+    with transaction.atomic(savepoint=False):
         order, payment, refused = _lock_order_for_session(account_label, session)
         if order is None:
             return None, refused
@@ -358,6 +363,14 @@ def _lock_order_for_session(
 ) -> tuple[Order | None, Payment | None, str]:
     """The session's order, locked (inside the caller's transaction), its payment for
     this session if it has one, or a refusal."""
+    session_id = session.get("id")
+    # The usual case, in two indexed queries: the order of the account's attempt with this
+    # session, locked, then that attempt as it is under the lock.
+    order = lock_order_of_attempt(account_label, session_id)
+    if order is not None:
+        payment = order.payments.filter(stripe_account=account_label, stripe_id=session_id).first()
+        if payment is not None:
+            return order, payment, ""
     found = find_order_for_checkout_session(session)
     if found is None:
         return None, None, "no matching order"

@@ -20,6 +20,7 @@ from django.db import transaction
 
 from ...identifiers import is_stripe_id
 from ...models import LIVE_STATUSES, Order, OrderStatus, Payment, PaymentMethod, PaymentStatus
+from ...orders.locking import lock_order_of_attempt
 from ...orders.paying import ReportedPayment, settle_reported_payment
 from ...orders.transitions import transition
 from .. import gateway
@@ -209,12 +210,16 @@ def apply_payment_intent(
     failed attempt leaves the order pending (the intent takes another card), so a late
     `payment_failed` never un-pays anything. Returns the order (if any) and an outcome.
     """
-    with transaction.atomic():
-        found = find_order_for_payment_intent(intent)
-        if found is None:
-            return None, "no matching order (or a Checkout Session's intent)"
-        order = Order.objects.select_for_update().get(pk=found.pk)
-        payment = order.payments.filter(stripe_id=intent.get("id")).first()
+    # No savepoint of its own: inside a webhook's transaction, an error here rolls the
+    # whole of it back anyway.
+    with transaction.atomic(savepoint=False):
+        order, payment = _lock_order_of_own_attempt(account_label, intent.get("id"))
+        if payment is None:
+            found = find_order_for_payment_intent(intent)
+            if found is None:
+                return None, "no matching order (or a Checkout Session's intent)"
+            order = Order.objects.select_for_update().get(pk=found.pk)
+            payment = order.payments.filter(stripe_id=intent.get("id")).first()
         expected = (
             payment.stripe_account if payment is not None else label_for_currency(order.currency)
         )
@@ -237,6 +242,20 @@ def apply_payment_intent(
         if status == "requires_payment_method" and intent.get("last_payment_error"):
             return order, "no change (payment failed; the intent takes another payment method)"
         return order, f"no change (payment intent {status})"
+
+
+def _lock_order_of_own_attempt(
+    account_label: str, intent_id: Any
+) -> tuple[Order | None, Payment | None]:
+    """The usual case, in two indexed queries: the order of the account's attempt with
+    this intent, locked, then that attempt as it is under the lock; (None, None) when the
+    intent is not one of the account's attempts of this method."""
+    if not is_stripe_id(intent_id, "pi_"):
+        return None, None
+    order = lock_order_of_attempt(account_label, intent_id, PaymentMethod.PAYMENT_INTENT)
+    if order is None:
+        return None, None
+    return order, order.payments.filter(stripe_account=account_label, stripe_id=intent_id).first()
 
 
 def _apply_success(

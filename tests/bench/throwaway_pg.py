@@ -1,0 +1,56 @@
+"""A throwaway PostgreSQL database for an in-process benchmark, dropped when it ends.
+
+The benchmarks measure the store on PostgreSQL, as it runs in production: each run gets
+a database of its own (built from the migrations), with persistent connections
+(`CONN_MAX_AGE=60`), so what is timed is the store's work and not connection set-up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+ADMIN_URL = "postgres://postgres@127.0.0.1:5432/test"
+
+
+def _admin_connection(admin_url: str):  # type: ignore[no-untyped-def]
+    import psycopg
+
+    return psycopg.connect(admin_url.replace("postgres://", "postgresql://", 1), autocommit=True)
+
+
+@contextlib.contextmanager
+def throwaway_database(admin_url: str = ADMIN_URL) -> Iterator[str]:
+    """The URL of a new, empty database on `admin_url`'s server, dropped on the way out."""
+    name = f"store_bench_{os.getpid()}"
+    with _admin_connection(admin_url) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with _admin_connection(admin_url) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def setup_django(database_url: str, root_urlconf: str | None = None) -> None:
+    """Django with the test settings on `database_url` (persistent connections), migrated."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    import django
+    import environ
+    from django.conf import settings
+
+    config = environ.Env.db_url_config(database_url)
+    config.update(ATOMIC_REQUESTS=False, CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=False, TEST={})
+    settings.DATABASES["default"] = config
+    settings.COMMERCE_BUY_RATE = ""
+    if root_urlconf:
+        settings.ROOT_URLCONF = root_urlconf
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
