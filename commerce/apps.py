@@ -13,3 +13,6 @@ class CommerceConfig(AppConfig):
         # signal receivers (the cart's, and the receipt sent when an order is paid).
         from . import checks, receipts, throttling  # noqa: F401
         from .cart import receivers  # noqa: F401
+        from .page_cache.receivers import connect_receivers as connect_page_cache_receivers
+
+        connect_page_cache_receivers()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -167,6 +168,9 @@ def _cart_json(request: HttpRequest) -> HttpResponse:
     # The header's badge asks this on a first visit: the session it gets here makes the
     # adds that follow, from any of its tabs, land in one cart.
     shopper_key(request)
+    # ...and its CSRF cookie: pages from the shared cache carry no token, so cart.js sends
+    # this cookie's with their forms.
+    get_token(request)
     response = JsonResponse(cart_body(request, get_cart(request)))
     response["Cache-Control"] = "no-store"
     return response

@@ -59,6 +59,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whole shopper pages from the shared cache (COMMERCE_PAGE_CACHE_SECONDS); it reads the
+    # session, CSRF cookie and user set up above.
+    "commerce.page_cache.middleware.PageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -89,6 +92,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # No CSRF token in pages kept for every visitor (commerce/page_cache).
+                "commerce.page_cache.context_processors.shared_page",
             ],
         },
     },
@@ -245,6 +250,19 @@ COMMERCE_CART_RATE = env.str("COMMERCE_CART_RATE", default="120/m")
 # The most of one item, and the most different items, a cart may hold.
 COMMERCE_CART_MAX_QUANTITY = env.int("COMMERCE_CART_MAX_QUANTITY", default=99)
 COMMERCE_CART_MAX_LINES = env.int("COMMERCE_CART_MAX_LINES", default=50)
+
+# Shopper pages (home, catalogs, items, the item list, search) kept whole in the default
+# cache for anonymous visitors, for at most this many seconds; any change to what they show
+# makes them out of date at once (commerce/page_cache). 0 is off. On by default only with a
+# cache every worker shares (Redis): with each process's own memory, a change would reach
+# only the worker that made it.
+COMMERCE_PAGE_CACHE_SECONDS = env.int(
+    "COMMERCE_PAGE_CACHE_SECONDS",
+    default=0 if CACHES["default"]["BACKEND"].endswith("LocMemCache") else 300,
+)
+# A plain form posted from a cached page has no CSRF token: it gets a page that asks again
+# with one (commerce/views/csrf.py); scripts get JSON.
+CSRF_FAILURE_VIEW = "commerce.views.csrf.csrf_failure"
 
 # Admin login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
 # user name from one address, that pair is refused, right password included, for

@@ -10,3 +10,6 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # runserver serves static files from the apps; WhiteNoise only wants the folder to exist.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+# Pages rendered afresh while you work on templates; set it to try the page cache.
+COMMERCE_PAGE_CACHE_SECONDS = env.int("COMMERCE_PAGE_CACHE_SECONDS", default=0)

@@ -42,6 +42,9 @@ STRIPE_MAX_NETWORK_RETRIES = 1
 COMMERCE_BUY_RATE = "10000/m"
 COMMERCE_CART_RATE = "10000/m"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Most tests want each page rendered afresh; the page cache's own tests (and the browser
+# tests) switch it on.
+COMMERCE_PAGE_CACHE_SECONDS = 0
 # Django's test client logs in without a request, which django-axes refuses; the login
 # throttling tests switch it on.
 AXES_ENABLED = False

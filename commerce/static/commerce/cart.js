@@ -25,8 +25,20 @@
         return fields;
     }
 
+    // Pages from the shared cache carry no CSRF token: the cart's JSON sets the cookie
+    // (asked for the badge as the page loads), so a change waits for that answer first.
+    function tokenReady(form) {
+        return csrfToken(form) ? Promise.resolve() : askCart();
+    }
+
     // POST (or another method) JSON; resolves to {ok, status, body}.
     function send(url, fields, form, method) {
+        return tokenReady(form).then(function () {
+            return sendNow(url, fields, form, method);
+        });
+    }
+
+    function sendNow(url, fields, form, method) {
         return fetch(url, {
             method: method || "POST",
             credentials: "same-origin",
@@ -181,11 +193,16 @@
     // The badge is filled here rather than in the page's HTML, so pages stay the same for
     // every shopper (cacheable). Asking also gives a first-time visitor their session, so
     // adds from several tabs land in one cart.
-    var badge = document.querySelector("[data-cart-badge]");
-    if (badge) {
-        fetch(badge.getAttribute("href"), { credentials: "same-origin", headers: { Accept: "application/json" } })
-            .then(function (response) { return response.ok ? response.json() : null; })
-            .then(function (cart) { if (cart) { showCount(cart); } })
-            .catch(function () { /* the badge just stays without a count */ });
+    var cartAnswer = null;
+    function askCart() {
+        var badge = document.querySelector("[data-cart-badge]");
+        if (!cartAnswer) {
+            cartAnswer = fetch(badge ? badge.getAttribute("href") : "/v2/cart/", { credentials: "same-origin", headers: { Accept: "application/json" } })
+                .then(function (response) { return response.ok ? response.json() : null; })
+                .then(function (cart) { if (cart && badge) { showCount(cart); } })
+                .catch(function () { /* the badge just stays without a count */ });
+        }
+        return cartAnswer;
     }
+    askCart();
 })();
