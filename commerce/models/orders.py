@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 
 from .. import money
 from ..pricing import DiscountTerms, TaxTerms
+from .records import ShopRecord
 
 
 class OrderStatus(models.TextChoices):
@@ -51,7 +52,7 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-class Order(models.Model):
+class Order(ShopRecord, models.Model):
     """A shopper's purchase of one or more items in one currency.
 
     `shopper_key` identifies an anonymous shopper (their session) so that the same
@@ -170,7 +171,7 @@ class Order(models.Model):
         return self.payments.filter(status="succeeded").order_by("attempt").first()
 
 
-class OrderLine(models.Model):
+class OrderLine(ShopRecord, models.Model):
     """One item in an order, with its name and price copied at the time of purchase so
     that later edits to the item page never change what an order says was sold."""
 
@@ -215,7 +216,7 @@ class AdjustmentKind(models.TextChoices):
     TAX = "tax", "Tax"
 
 
-class OrderAdjustment(models.Model):
+class OrderAdjustment(ShopRecord, models.Model):
     """A discount or a tax applied to an order, with its terms copied at placement.
 
     The terms (name, code, percentage or amount off, rate, inclusive) are what the
@@ -296,7 +297,7 @@ class RefundStatus(models.TextChoices):
     SENT = "sent", "Refunded"
 
 
-class Refund(models.Model):
+class Refund(ShopRecord, models.Model):
     """Money the store gives back, recorded before Stripe is asked.
 
     A refund is written as due in the same transaction that discovers it (say, a second
@@ -372,7 +373,7 @@ class StatusChangeSource(models.TextChoices):
     SYSTEM = "system", "System"
 
 
-class OrderStatusChange(models.Model):
+class OrderStatusChange(ShopRecord, models.Model):
     """One change of an order's status: the audit trail of its lifecycle.
 
     Written in the same transaction as the change itself (by `orders.transitions`), so
@@ -399,7 +400,7 @@ class OrderStatusChange(models.Model):
         )
 
 
-class PaymentEvent(models.Model):
+class PaymentEvent(ShopRecord, models.Model):
     """Every verified Stripe webhook event, stored once.
 
     The unique (account, event id) pair is what makes processing idempotent: Stripe

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 from .. import money
+from .records import ShopRecord
 
 
 class PaymentMethod(models.TextChoices):
@@ -40,7 +41,7 @@ LIVE_STATUSES = (PaymentStatus.STARTING, PaymentStatus.OPEN)
 REUSE_MARGIN = timedelta(minutes=5)
 
 
-class Payment(models.Model):
+class Payment(ShopRecord, models.Model):
     """One attempt to take an order's money through one Stripe object.
 
     `attempt` numbers an order's attempts and names the idempotency key, so every request
@@ -113,7 +114,7 @@ class Payment(models.Model):
         )
 
 
-class StripePricingObject(models.Model):
+class StripePricingObject(ShopRecord, models.Model):
     """A Coupon or TaxRate the store created in one Stripe account, remembered by the
     terms it carries.
 
