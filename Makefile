@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test bench setup install install-dev env chromium wrk axe lint check clean
+.PHONY: run test bench wheel setup install install-dev env chromium wrk axe lint check clean
 
 run: setup
 	bin/run-dev
@@ -23,6 +23,10 @@ test: install-dev env chromium axe lint
 BENCH_ARGS ?=
 bench: install-dev wrk
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+
+# The reusable app alone as a wheel (wagtail-stripe-commerce) in dist/, built offline.
+wheel: install-dev
+	$(BIN)/python bin/build-wheel dist
 
 setup: install env
 	$(BIN)/python manage.py migrate --noinput
@@ -76,4 +80,4 @@ lint:
 	$(BIN)/python manage.py check
 
 clean:
-	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache node_modules
+	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache node_modules dist

@@ -43,8 +43,8 @@ def stripe_accounts_cover_currencies(app_configs: Any = None, **kwargs: Any) -> 
         return [
             checks.Warning(
                 "No Stripe account is configured: buying answers 503.",
-                hint="Set STRIPE_SECRET_KEY (and the publishable key and webhook secret), "
-                "see envs/.env.dist.",
+                hint="Set STRIPE_ACCOUNTS (see commerce/conf.py), by hand or from "
+                "STRIPE_SECRET_KEY[_CUR] variables with accounts_from_environment.",
                 id="commerce.W001",
             )
         ]
