@@ -1,0 +1,116 @@
+"""Webhooks cost a fixed, small number of SQL queries: the store's busiest write path.
+
+A replay is answered by one indexed lookup; a fresh event that pays an order finds and
+locks the order in one query, writes the payment, the order, its status change and the
+event, and then (after commit) claims and sends the receipt and empties the cart.
+"""
+
+import pytest
+
+from commerce.models import Order, OrderStatus, PaymentEvent
+from tests.factories import ItemPageFactory
+from tests.stripe_signing import event_payload, paid_checkout_session, signature_header
+
+from .cart_helpers import add, post_json
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "whsec_test_usd_account"
+# The event looked up; then in one transaction the order locked, its attempt read, the
+# attempt and the order written, the status change and the event stored; after commit the
+# receipt (the order read, its claim, its lines and adjustments) and the cart the order
+# may have come from (a buy-now order has none: one lookup).
+FRESH_QUERIES = 14
+# A cart's order also empties that cart: its record written, and read again.
+FRESH_QUERIES_FROM_CART = 18
+REPLAY_QUERIES = 1
+
+
+def post_event(client, event_id, event_type, data_object):
+    payload = event_payload(event_id, event_type, data_object)
+    return client.post(
+        "/stripe/webhook/",
+        data=payload,
+        content_type="application/json",
+        headers={"Stripe-Signature": signature_header(payload, SECRET)},
+    )
+
+
+def deliver_twice(
+    client, event_type, data_object, budget, assert_max_num_queries, assert_num_queries, capture
+):
+    with assert_max_num_queries(budget), capture(execute=True):
+        fresh = post_event(client, "evt_counted", event_type, data_object)
+    with assert_num_queries(REPLAY_QUERIES), capture(execute=True):
+        replay = post_event(client, "evt_counted", event_type, data_object)
+    assert fresh.status_code == 200 and fresh.json()["duplicate"] is False
+    assert replay.status_code == 200 and replay.json()["duplicate"] is True
+    assert PaymentEvent.objects.filter(stripe_event_id="evt_counted").count() == 1
+
+
+def test_a_paying_checkout_event_and_its_replay_stay_within_their_query_budgets(
+    client,
+    stripe_emulator,
+    catalog,
+    mailoutbox,
+    django_assert_max_num_queries,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    item = ItemPageFactory(parent=catalog, title="Mug", price_amount=1450)
+    order = Order.objects.get(pk=client.get(f"/v1/buy/{item.pk}/").json()["orderId"])
+
+    deliver_twice(
+        client,
+        "checkout.session.completed",
+        paid_checkout_session(order),
+        FRESH_QUERIES,
+        django_assert_max_num_queries,
+        django_assert_num_queries,
+        django_capture_on_commit_callbacks,
+    )
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert order.status_changes.filter(to_status=OrderStatus.PAID).count() == 1
+    assert len(mailoutbox) == 1
+
+
+def test_a_paying_payment_intent_event_and_its_replay_stay_within_their_query_budgets(
+    client,
+    stripe_emulator,
+    catalog,
+    mailoutbox,
+    django_assert_max_num_queries,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    add(client, ItemPageFactory(parent=catalog, title="Enamel Mug", price_amount=1450))
+    order = Order.objects.get(pk=post_json(client, "/v2/cart/order/").json()["orderId"])
+    post_json(client, f"/v2/order/{order.pk}/payment-intent/")
+    payment = order.latest_payment()
+    intent = {
+        "id": payment.stripe_id,
+        "object": "payment_intent",
+        "status": "succeeded",
+        "amount": order.total_amount,
+        "amount_received": order.total_amount,
+        "currency": order.currency.lower(),
+        "receipt_email": "shopper@example.com",
+        "metadata": {"order_reference": str(order.reference), "paid_through": "payment_intent"},
+    }
+
+    deliver_twice(
+        client,
+        "payment_intent.succeeded",
+        intent,
+        FRESH_QUERIES_FROM_CART,
+        django_assert_max_num_queries,
+        django_assert_num_queries,
+        django_capture_on_commit_callbacks,
+    )
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert order.status_changes.filter(to_status=OrderStatus.PAID).count() == 1
+    assert len(mailoutbox) == 1
