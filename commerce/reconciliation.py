@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -23,16 +23,14 @@ from . import refunds
 from .models import (
     Order,
     OrderStatus,
-    PaymentMethod,
     PaymentStatus,
     Refund,
     RefundStatus,
-    StatusChangeSource,
 )
 from .payments import gateway
 from .payments.accounts import StripeAccount, account_by_label, configured_accounts
 from .payments.exceptions import PaymentError
-from .payments.methods import checkout_session, payment_intent
+from .payments.methods import builtin, checkout_session, registry
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +90,8 @@ def reconcile(older_than: timedelta = DEFAULT_OLDER_THAN, limit: int = DEFAULT_L
 
 
 def _reconcile_order(order: Order) -> str:
-    """The order's status after asking Stripe, or "error"."""
+    """The order's status after asking Stripe (through its latest attempt's payment
+    method), or "error"."""
     payment = order.latest_payment()
     try:
         if payment is None or not payment.stripe_id:
@@ -102,19 +101,11 @@ def _reconcile_order(order: Order) -> str:
                 "Order %s: no Stripe account %r is configured", order.pk, payment.stripe_account
             )
             return "error"
-        elif payment.method == PaymentMethod.CHECKOUT_SESSION:
-            session = gateway.retrieve_checkout_session(account, payment.stripe_id)
-            if session.get("status") == "open" and _overdue(session):
-                # Stripe closes overdue sessions itself, a little late; do not wait for it.
-                session = _expire(account, payment.stripe_id)
-            checkout_session.apply_checkout_session(
-                account.label, session, source=StatusChangeSource.RECONCILIATION
-            )
-        elif payment.method == PaymentMethod.PAYMENT_INTENT:
-            intent = gateway.retrieve_payment_intent(account, payment.stripe_id)
-            payment_intent.apply_payment_intent(
-                account.label, intent, source=StatusChangeSource.RECONCILIATION
-            )
+        else:
+            registry.method_of(payment).reconcile(payment, account, now())
+    except registry.UnknownPaymentMethod:
+        logger.error("Order %s: no payment method %r is registered", order.pk, payment.method)
+        return "error"
     except PaymentError as error:
         logger.warning("Order %s could not be reconciled: %s", order.pk, error.detail)
         return "error"
@@ -122,22 +113,9 @@ def _reconcile_order(order: Order) -> str:
     return order.status
 
 
-def _overdue(session: dict[str, Any]) -> bool:
-    expires_at = session.get("expires_at")
-    return isinstance(expires_at, int) and datetime.fromtimestamp(expires_at, tz=UTC) <= now()
-
-
 def now() -> datetime:
     """The job's clock (a function, so tests can move it)."""
     return timezone.now()
-
-
-def _expire(account: StripeAccount, session_id: str) -> dict[str, Any]:
-    try:
-        return gateway.expire_checkout_session(account, session_id)
-    except PaymentError:
-        # Paid or closed a moment ago: what Stripe says now is the truth to apply.
-        return gateway.retrieve_checkout_session(account, session_id)
 
 
 def _count(summary: Summary, outcome: str) -> None:
@@ -167,7 +145,7 @@ def _expire_stray_sessions(account: StripeAccount, limit: int, summary: Summary)
             for session in sessions:
                 seen += 1
                 if _is_stray(session):
-                    _expire(account, session["id"])
+                    builtin.expire_or_read(account, session["id"])
                     summary.sessions_expired += 1
             if not page.get("has_more") or not sessions:
                 return

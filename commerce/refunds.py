@@ -21,11 +21,12 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from . import money
+from .background import run_after_commit
 from .models import Order, OrderStatus, Refund, RefundReason, RefundStatus
 from .orders.charges import REFUND_KEY_METADATA
-from .payments import gateway
 from .payments.accounts import account_by_label
 from .payments.exceptions import NoAccountForCurrency, PaymentError
 
@@ -75,7 +76,9 @@ def record_duplicate_payment(
         checkout_session_id,
         payment_intent_id,
     )
-    transaction.on_commit(lambda: send_refund(refund.pk), robust=True)
+    # Found by a webhook: the Stripe call runs on the task worker when there is one, so
+    # the webhook answers Stripe without waiting for it.
+    run_after_commit(send_refund_task, refund.pk)
     return "duplicate payment: refund due"
 
 
@@ -198,22 +201,21 @@ def _refund_metadata(refund: Refund) -> dict[str, str]:
 
 
 def send_refund(refund_id: int) -> Refund:
-    """Ask Stripe for a due refund and store the answer; a failure leaves it due (with the
-    error) for reconcile_orders to send again. Never called inside a transaction."""
+    """Ask Stripe for a due refund, through the payment method that took the money, and
+    store the answer; a failure leaves it due (with the error) for reconcile_orders to
+    send again. Never called inside a transaction."""
     refund = Refund.objects.get(pk=refund_id)
     if refund.status != RefundStatus.DUE:
         return refund
+    from .payments.methods.registry import method_for_refund
+
     account = account_by_label(refund.stripe_account)
     try:
         if account is None:
             raise NoAccountForCurrency(refund.currency)
-        answer = gateway.create_refund(
-            account,
-            refund.stripe_payment_intent_id,
-            amount=refund.amount,
-            reason=STRIPE_REASONS[refund.reason],
-            metadata=_refund_metadata(refund),
-            idempotency_key=refund.idempotency_key or None,
+        method = method_for_refund(refund.stripe_account, refund.stripe_payment_intent_id)
+        answer = method.refund(
+            account, refund, reason=STRIPE_REASONS[refund.reason], metadata=_refund_metadata(refund)
         )
     except PaymentError as error:
         with transaction.atomic():
@@ -232,3 +234,9 @@ def send_refund(refund_id: int) -> Refund:
         locked.save()
     logger.info("Refund %s sent for %s", answer["id"], refund.stripe_payment_intent_id)
     return locked
+
+
+@task()
+def send_refund_task(refund_id: int) -> str:
+    """`send_refund`, run by the task backend's worker; the refund's status after it."""
+    return str(send_refund(refund_id).status)

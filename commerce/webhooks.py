@@ -17,26 +17,18 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Order, PaymentEvent, StatusChangeSource
+from .models import Order, PaymentEvent
 from .orders import charges
 from .payments import gateway
 from .payments.accounts import StripeAccount
-from .payments.methods import checkout_session, payment_intent
-
-PAYMENT_INTENT_EVENTS = (
-    "payment_intent.succeeded",
-    "payment_intent.payment_failed",
-    "payment_intent.canceled",
-    "payment_intent.processing",
-    "payment_intent.requires_action",
-)
+from .payments.methods import registry
+from .payments.methods.base import WebhookHandler as Handler
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[StripeAccount, dict[str, Any], str], tuple[Order | None, str]]
-
 # Event type -> its handlers, in the order they were registered. Open to host apps: see
-# `register_handler`.
+# `register_handler`. The payment methods' own handlers (`BasePaymentMethod.
+# webhook_handlers`: Checkout Sessions, PaymentIntents) run before these.
 HANDLERS: dict[str, list[Handler]] = {}
 
 
@@ -47,8 +39,9 @@ def register_handler(event_type: str) -> Callable[[Handler], Handler]:
     returns the order it concerns (or None) and a short outcome for the event log. It
     runs inside the transaction that stores the event, so raising rolls both back and
     Stripe's retry applies the event cleanly. Several handlers may share a type (the
-    store's own run first, then a host app's, registered from its `AppConfig.ready`);
-    registering the same function twice is harmless.
+    payment methods' and the store's own run first, then a host app's, registered from
+    its `AppConfig.ready`); registering the same function twice is harmless. This
+    decorator is the store's one way to add webhook handlers (see `commerce.hooks`).
     """
 
     def decorator(handler: Handler) -> Handler:
@@ -61,7 +54,8 @@ def register_handler(event_type: str) -> Callable[[Handler], Handler]:
 
 
 def handlers_for(event_type: str) -> tuple[Handler, ...]:
-    return tuple(HANDLERS.get(event_type, ()))
+    """The payment methods' handlers of `event_type`, then those registered here."""
+    return (*registry.webhook_handlers(event_type), *HANDLERS.get(event_type, ()))
 
 
 def _apply_handlers(
@@ -79,46 +73,6 @@ def _apply_handlers(
         order = order or found
         outcomes.append(outcome)
     return order, "; ".join(outcomes)
-
-
-def _checkout_session_changed(
-    account: StripeAccount, session: dict[str, Any], event_id: str
-) -> tuple[Order | None, str]:
-    return checkout_session.apply_checkout_session(
-        account.label, session, stripe_event_id=event_id, source=StatusChangeSource.WEBHOOK
-    )
-
-
-for _type in (
-    "checkout.session.completed",
-    "checkout.session.async_payment_succeeded",
-    "checkout.session.expired",
-):
-    register_handler(_type)(_checkout_session_changed)
-
-
-@register_handler("checkout.session.async_payment_failed")
-def _checkout_payment_failed(
-    account: StripeAccount, session: dict[str, Any], event_id: str
-) -> tuple[Order | None, str]:
-    # The session itself still says "complete": only the event's type tells the failure.
-    return checkout_session.fail_checkout_session(
-        account.label, session, stripe_event_id=event_id, source=StatusChangeSource.WEBHOOK
-    )
-
-
-def _payment_intent_changed(
-    account: StripeAccount, intent: dict[str, Any], event_id: str
-) -> tuple[Order | None, str]:
-    # The intent's own status says what happened, whichever event brought it: a late
-    # `payment_failed` carries a failed intent, which never un-pays an order.
-    return payment_intent.apply_payment_intent(
-        account.label, intent, source=StatusChangeSource.WEBHOOK, stripe_event_id=event_id
-    )
-
-
-for _type in PAYMENT_INTENT_EVENTS:
-    register_handler(_type)(_payment_intent_changed)
 
 
 @register_handler("charge.refunded")

@@ -43,6 +43,7 @@ def place_cart_order(request: HttpRequest, cart: Cart) -> Order:
         user=request.user,
         open_key=f"cart:{cart.cart_id}:{cart.version}",
         site=Site.find_for_request(request),
+        request=request,
     )
     cart.remember_order(order)
     return order

@@ -11,8 +11,9 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.utils import timezone
 
+from ..hooks import QuoteContext, modify_basket
 from ..orders.placement import line_inputs
-from ..pricing import DiscountRefused, DiscountTerms, Quote, TaxTerms, quote
+from ..pricing import Basket, DiscountRefused, DiscountTerms, Quote, TaxTerms, quote, quote_basket
 from ..stamped_cache import StampedCache
 
 if TYPE_CHECKING:
@@ -99,13 +100,16 @@ def cart_taxes(currency: str, request: HttpRequest) -> list[TaxTerms]:
 
 
 def price_cart(cart: Cart, request: HttpRequest) -> PricedCart:
-    """The cart's quote at the items' current prices, as placing it would price it."""
+    """The cart's quote at the items' current prices, as placing it would price it (the
+    `MODIFY_QUOTE` hooks included)."""
     lines = line_inputs(cart.offered_lines())  # type: ignore[arg-type]  # offers read alike
     if not lines:
         return PricedCart(quote(cart.currency or "", []))
     currency = cart.currency or ""
     discount, problem = cart_discount(cart)
-    return PricedCart(quote(currency, lines, discount, cart_taxes(currency, request)), problem)
+    basket = Basket(currency, tuple(lines), discount, tuple(cart_taxes(currency, request)))
+    context = QuoteContext("cart", user=getattr(request, "user", None), request=request)
+    return PricedCart(quote_basket(modify_basket(basket, context)), problem)
 
 
 def cart_quote(cart: Cart, request: HttpRequest) -> Quote:

@@ -52,7 +52,7 @@ def reprice_order(order: Order, discount: Discount | None, taxes: Sequence[Tax])
             priced = quote(
                 locked.currency,
                 [
-                    LineInput(line.item_id or 0, line.title, line.unit_amount, line.quantity)
+                    LineInput(line.item_id, line.title, line.unit_amount, line.quantity)
                     for line in lines
                 ],
                 discount.terms() if discount is not None else None,

@@ -10,13 +10,16 @@ from ..payments.methods.checkout_session import CheckoutUrls, start_checkout
 from .placement import place_order
 
 
-def buy_now(item: ItemPage, shopper_key: str, urls: CheckoutUrls, user: Any = None) -> Payment:
+def buy_now(
+    item: ItemPage, shopper_key: str, urls: CheckoutUrls, user: Any = None, request: Any = None
+) -> Payment:
     """A pending one-line order with an open Checkout Session, reused while it stays open.
 
     The same shopper asking again for the same item (a reload, a double click, a
     crawler that ignored robots.txt) gets the same order and session back, however many
     requests arrive at once: the order's open key names the shopper and the item, and
-    its one live payment attempt is shared. Raises `PlacementRefused` or a `PaymentError`
+    its one live payment attempt is shared. Raises `PlacementRefused` (`OrderRefused` when
+    a `BEFORE_PLACE_ORDER` hook refuses) or a `PaymentError`
     (no order is written when no Stripe account takes the item's currency).
     """
     account_for_currency(item.currency)
@@ -27,5 +30,6 @@ def buy_now(item: ItemPage, shopper_key: str, urls: CheckoutUrls, user: Any = No
         shopper_key=shopper_key,
         user=user,
         open_key=f"buy-now:{shopper_key}:{item.pk}",
+        request=request,
     )
     return start_checkout(order, urls)

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from .. import money
+from .. import hooks, money
 from ..identifiers import is_stripe_id
 from ..models import (
     Order,
@@ -42,7 +42,8 @@ def apply_charge_refunded(
     while some of the total remains, refunded once none does.
 
     A refund of a duplicate payment (a charge that did not pay the order) leaves the
-    order as it is: the shopper paid it once, and still has.
+    order as it is: the shopper paid it once, and still has. The `AFTER_REFUND` hooks run
+    after commit with the newly refunded amount.
     """
     refunds = (charge.get("refunds") or {}).get("data") or []
     for refund in refunds:
@@ -68,6 +69,8 @@ def apply_charge_refunded(
             return order, "ignored: currency mismatch"
         if amount_refunded <= order.amount_refunded:
             return order, f"no change ({order.amount_refunded} already known refunded)"
+        newly_refunded = amount_refunded - order.amount_refunded
+        transaction.on_commit(lambda: hooks.order_refunded(order, newly_refunded, stripe_event_id))
         order.amount_refunded = amount_refunded
         order.save(update_fields=["amount_refunded", "updated_at"])
         status = (

@@ -2,7 +2,8 @@
 
 Checkout Sessions and PaymentIntents both end here, under the order's row lock, so an
 order paid through a webhook, a status check and a returning shopper at once is paid
-once, and `order_paid` is sent once, after the transaction commits.
+once, and `order_paid` is sent (and the `AFTER_ORDER_PAID` hooks run) once, after the
+transaction commits.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from .. import refunds, signals
+from .. import hooks, refunds, signals
 from ..models import LIVE_STATUSES, Order, OrderStatus, Payment, PaymentStatus
 from .transitions import PAID_STATUSES, transition
 
@@ -120,9 +121,11 @@ def mark_paid(
         order, OrderStatus.PAID, source=source, stripe_event_id=stripe_event_id or ""
     )
     if order.status == OrderStatus.PAID:
-        transaction.on_commit(
-            lambda: signals.order_paid.send(
-                sender=Order, order=order, stripe_event_id=stripe_event_id
-            )
-        )
+        transaction.on_commit(lambda: _announce_paid(order, payment, stripe_event_id))
     return outcome
+
+
+def _announce_paid(order: Order, payment: Payment, stripe_event_id: str | None) -> None:
+    """`order_paid`, then the `AFTER_ORDER_PAID` hooks: once, after commit."""
+    signals.order_paid.send(sender=Order, order=order, stripe_event_id=stripe_event_id)
+    hooks.order_paid(order, payment, stripe_event_id)

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.models import Site
 
-from .. import signals
+from .. import hooks, signals
 from ..models import (
     AdjustmentKind,
     Discount,
@@ -25,7 +25,16 @@ from ..models import (
     OrderLine,
     OrderStatus,
 )
-from ..pricing import DiscountRefused, LineInput, PricingError, Quote, TaxTerms, quote
+from ..pricing import (
+    Basket,
+    DiscountRefused,
+    LineInput,
+    PricingError,
+    Quote,
+    TaxTerms,
+    quote,
+    quote_basket,
+)
 from ..pricing.defaults import default_taxes
 from . import PlacementRefused
 
@@ -69,28 +78,35 @@ def place_order(
     open_key: str | None = None,
     site: Site | None = None,
     taxes: Sequence[TaxTerms] | None = None,
+    request: Any = None,
 ) -> Order:
     """A pending order for `lines` (items and quantities) in `currency`.
 
-    Taxes are the site's defaults for the currency unless `taxes` are given. With
+    Taxes are the site's defaults for the currency unless `taxes` are given. The basket
+    goes through the `MODIFY_QUOTE` hooks, then the `BEFORE_PLACE_ORDER` hooks may refuse
+    it (`OrderRefused`) before anything is written; `AFTER_PLACE_ORDER` runs after commit
+    (`commerce.hooks`). With
     `open_key`, placing the same thing again returns the open order already placed under
     that key, however many requests arrive at once; if the prices or terms changed since,
     that order is left to its fate (it can still be paid or expire) and a new one placed.
-    Raises `PlacementRefused` with a message for the shopper.
+    Raises `PlacementRefused` (or its `OrderRefused`) with a message for the shopper.
     """
     currency = currency.upper()
     _check_lines(currency, lines)
-    tax_terms = list(default_taxes(currency, site) if taxes is None else taxes)
+    tax_terms = tuple(default_taxes(currency, site) if taxes is None else taxes)
+    context = hooks.QuoteContext("order", user=user, request=request, shopper_key=shopper_key)
     with transaction.atomic():
         if discount is not None:
             # First lock: the discount, so redemptions are counted one placement at a time.
             discount = Discount.objects.select_for_update().get(pk=discount.pk)
+        basket = Basket(
+            currency, tuple(line_inputs(lines)), discount.terms() if discount else None, tax_terms
+        )
         try:
-            priced = quote(
-                currency, line_inputs(lines), discount.terms() if discount else None, tax_terms
-            )
+            priced = quote_basket(hooks.modify_basket(basket, context))
         except PricingError as error:
             raise PlacementRefused(str(error)) from error
+        hooks.check_order_allowed(priced, context)
         if open_key is not None:
             # Second lock: the order already open under this key, if any.
             existing = Order.objects.select_for_update().filter(open_key=open_key).first()
@@ -113,8 +129,13 @@ def place_order(
             # A concurrent request placed it a moment ago (PostgreSQL made this insert
             # wait for that transaction, so its order is visible now).
             return Order.objects.select_for_update().get(open_key=open_key)
-        transaction.on_commit(lambda: signals.order_placed.send(sender=Order, order=order))
+        transaction.on_commit(lambda: _announce_placed(order))
     return order
+
+
+def _announce_placed(order: Order) -> None:
+    signals.order_placed.send(sender=Order, order=order)
+    hooks.order_placed(order)
 
 
 def _write_order(
@@ -125,6 +146,7 @@ def _write_order(
     user: Any,
     open_key: str | None,
 ) -> Order:
+    items = {item.pk: item for item, _ in lines}
     order = Order.objects.create(
         status=OrderStatus.PENDING,
         currency=priced.currency,
@@ -139,7 +161,8 @@ def _write_order(
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
-            item=item,
+            # A line a quote modifier added (a fee, a gift) is no item of the basket.
+            item=items.get(quoted.line.item_id),
             title=quoted.line.title,
             sku=quoted.line.sku,
             unit_amount=quoted.line.unit_amount,
@@ -147,15 +170,25 @@ def _write_order(
             discount_amount=quoted.discount,
             tax_amount=quoted.tax,
         )
-        for (item, _), quoted in zip(lines, priced.lines, strict=True)
+        for quoted in priced.lines
     )
     write_adjustments(order, priced, discount)
     return order
 
 
+def linked_discount(priced: Quote, discount: Discount | None) -> Discount | None:
+    """The Discount row the quote's discount came from: the shopper's, unless a quote
+    modifier replaced it with terms of its own (which no row holds redemptions for)."""
+    terms = priced.discount_terms
+    if discount is None or terms is None or terms.discount_id != discount.pk:
+        return None
+    return discount
+
+
 def write_adjustments(order: Order, priced: Quote, discount: Discount | None) -> None:
     """Snapshot the quote's discount and taxes as the order's adjustment rows."""
     rows = []
+    discount = linked_discount(priced, discount)
     if priced.discount_terms is not None:
         terms = priced.discount_terms
         rows.append(
@@ -200,7 +233,8 @@ def _matches(order: Order, priced: Quote, discount: Discount | None) -> bool:
     held = order.adjustments.filter(kind=AdjustmentKind.DISCOUNT).values_list(
         "discount_id", flat=True
     )
-    return list(held) == ([discount.pk] if discount is not None else [])
+    linked = linked_discount(priced, discount)
+    return list(held) == ([linked.pk] if linked is not None else [])
 
 
 def quote_order(order: Order) -> Quote:
@@ -213,7 +247,7 @@ def quote_order(order: Order) -> Quote:
     taxes = [a.tax_terms() for a in adjustments if a.kind == AdjustmentKind.TAX]
     lines = [
         LineInput(
-            item_id=line.item_id or 0,
+            item_id=line.item_id,
             title=line.title,
             unit_amount=line.unit_amount,
             quantity=line.quantity,

@@ -7,6 +7,7 @@ what Stripe charges, to the minor unit.
 """
 
 from .quote import (
+    Basket,
     DiscountRefused,
     DiscountTerms,
     LineInput,
@@ -17,10 +18,12 @@ from .quote import (
     TaxTerms,
     TaxTotal,
     quote,
+    quote_basket,
     spread,
 )
 
 __all__ = [
+    "Basket",
     "DiscountRefused",
     "DiscountTerms",
     "LineInput",
@@ -31,5 +34,6 @@ __all__ = [
     "TaxTerms",
     "TaxTotal",
     "quote",
+    "quote_basket",
     "spread",
 ]

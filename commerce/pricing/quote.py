@@ -21,7 +21,7 @@ inside a rounding.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_FLOOR, Decimal
 
 from ..money import round_minor
@@ -43,9 +43,13 @@ class DiscountRefused(Exception):
 
 @dataclass(frozen=True)
 class LineInput:
-    """One basket line as priced: the item, its unit price in minor units, how many."""
+    """One basket line as priced: the item, its unit price in minor units, how many.
 
-    item_id: int
+    `item_id` is None for a line that is no catalog item of the basket: a fee or a gift a
+    quote modifier added, or an order's item deleted since (the shopper cannot change
+    such a line's quantity)."""
+
+    item_id: int | None
     title: str
     unit_amount: int
     quantity: int
@@ -119,6 +123,40 @@ class Quote:
     tax: int
     total: int
     count: int
+
+
+@dataclass(frozen=True)
+class Basket:
+    """What a quote is made from: lines, at most one discount (Stripe Checkout takes one
+    coupon), and taxes applying to every line.
+
+    Quote modifiers (`commerce.hooks.MODIFY_QUOTE`) receive one and return another (the
+    `with_*` methods copy it), so whatever they add is priced by `quote`'s one arithmetic,
+    which is Stripe's: a fee line becomes a Checkout line item, a discount the session's
+    coupon, a tax a TaxRate on every line, and the quote's totals stay what Stripe charges.
+    """
+
+    currency: str
+    lines: tuple[LineInput, ...]
+    discount: DiscountTerms | None = None
+    taxes: tuple[TaxTerms, ...] = ()
+
+    @property
+    def subtotal(self) -> int:
+        """The lines' amounts before any discount or tax, in minor units."""
+        return sum(line.unit_amount * line.quantity for line in self.lines)
+
+    def with_line(self, line: LineInput) -> Basket:
+        """This basket with `line` added last."""
+        return replace(self, lines=(*self.lines, line))
+
+    def with_discount(self, discount: DiscountTerms | None) -> Basket:
+        """This basket with `discount` instead of its own (one discount per basket)."""
+        return replace(self, discount=discount)
+
+    def with_tax(self, tax: TaxTerms) -> Basket:
+        """This basket with `tax` added to its taxes."""
+        return replace(self, taxes=(*self.taxes, tax))
 
 
 def spread(amount: int, weights: Sequence[int]) -> list[int]:
@@ -205,3 +243,8 @@ def quote(
         total=sum(line.total for line in quoted),
         count=sum(line.quantity for line in lines),
     )
+
+
+def quote_basket(basket: Basket) -> Quote:
+    """`quote` of a basket's lines, discount and taxes."""
+    return quote(basket.currency, basket.lines, basket.discount, basket.taxes)

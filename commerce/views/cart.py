@@ -142,7 +142,8 @@ def cart_page(request: HttpRequest, error: str | None = None, status: int = 200)
         "body": body,
         "quote": priced.quote,
         "discount_problem": priced.discount_problem,
-        "lines": [(line, items[line["itemId"]]) for line in body["lines"]],
+        # A line a quote modifier added (a fee, a gift) has no item: no link, no buttons.
+        "lines": [(line, items.get(line["itemId"])) for line in body["lines"]],
         "shop_settings": ShopSettings.for_request(request),
         "max_quantity": max_quantity(),
         "error": error,

@@ -15,7 +15,7 @@ from ..http import allow_methods, json_endpoint, json_error, shopper_key
 from ..identifiers import is_stripe_id, parse_page_id
 from ..models import ItemPage, Order, OrderStatus, StatusChangeSource
 from ..models.pages import LISTING_IMAGE_SPEC
-from ..orders import PlacementRefused
+from ..orders import OrderRefused, PlacementRefused
 from ..orders.buy_now import buy_now
 from ..payments import gateway
 from ..payments.accounts import account_by_label
@@ -58,7 +58,9 @@ def buy(request: HttpRequest, item_id: str) -> HttpResponse:
         image_url=_absolute_image_url(request, item),
     )
     try:
-        payment = buy_now(item, shopper_key(request), urls, user=request.user)
+        payment = buy_now(item, shopper_key(request), urls, user=request.user, request=request)
+    except OrderRefused as refusal:
+        return _buy_error(request, refusal.status, refusal.message)
     except PlacementRefused:
         return _buy_error(request, 404, NOT_FOR_SALE)
     except PaymentError as error:

@@ -10,10 +10,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from ..cart import CartBusy, get_cart
-from ..cart.ordering import line_image_urls, owned_order, place_cart_order
+from ..cart.ordering import owned_order, place_cart_order
 from ..cart.serialize import quote_json
 from ..http import allow_methods, json_endpoint, json_error
-from ..models import Order, OrderStatus
+from ..models import Order, OrderStatus, PaymentMethod
 from ..orders import PlacementRefused
 from ..payments.exceptions import PaymentError
 from ..throttling import rate_limit, refuse_prefetch
@@ -30,14 +30,15 @@ NO_ORDER_MESSAGE = "No order with this id."
 @rate_limit("cart", "COMMERCE_CART_RATE")
 def cart_order(request: HttpRequest) -> HttpResponse:
     """`POST /v2/cart/order/`: `201 {"orderId", "orderCreated": true}`, or `400
-    {"orderCreated": false, "error"}`. The Pay form without JavaScript goes straight on to
+    {"orderCreated": false, "error"}` (409 when a `BEFORE_PLACE_ORDER` hook refused the
+    order, or the status it gave). The Pay form without JavaScript goes straight on to
     Stripe Checkout (303)."""
     try:
         order = place_cart_order(request, get_cart(request))
     except PlacementRefused as refusal:
         if not wants_json(request):
-            return _payment_error(request, 400, refusal.message)
-        return json_error(400, refusal.message, orderCreated=False)
+            return _payment_error(request, refusal.status, refusal.message)
+        return json_error(refusal.status, refusal.message, orderCreated=False)
     except CartBusy:
         return json_error(503, BUSY_MESSAGE, orderCreated=False)
     if not wants_json(request) and request.POST.get("pay") == "card":
@@ -88,7 +89,7 @@ def order_json(order: Order) -> dict[str, Any]:
 
 
 def _start_checkout(request: HttpRequest, order: Order) -> HttpResponse:
-    from ..payments.methods.checkout_session import CheckoutUrls, start_checkout
+    from ..payments.methods.registry import method_named
 
     form_post = not wants_json(request)
     if order.status != OrderStatus.PENDING:
@@ -98,14 +99,8 @@ def _start_checkout(request: HttpRequest, order: Order) -> HttpResponse:
         if form_post:
             return _payment_error(request, 409, message)
         return json_error(409, message, orderStatus=order.status)
-    urls = CheckoutUrls(
-        success_url=request.build_absolute_uri(reverse("commerce:checkout_success"))
-        + "?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url=request.build_absolute_uri(reverse("commerce:cart")) + "?checkout=canceled",
-        image_urls=line_image_urls(request, order),
-    )
     try:
-        payment = start_checkout(order, urls)
+        payment = method_named(PaymentMethod.CHECKOUT_SESSION).start(order, request).payment
     except PaymentError as error:
         logger.warning("Checkout for order %s failed: %s", order.pk, error.detail)
         if form_post:

@@ -27,11 +27,8 @@ from ..orders.transitions import PAID_STATUSES
 from ..payments import gateway
 from ..payments.accounts import account_by_label
 from ..payments.exceptions import PaymentError
-from ..payments.methods.payment_intent import (
-    apply_payment_intent,
-    intent_id_from_secret,
-    start_payment_intent,
-)
+from ..payments.methods.payment_intent import apply_payment_intent, intent_id_from_secret
+from ..payments.methods.registry import method_named
 from ..throttling import rate_limit, refuse_prefetch
 from .orders import NO_ORDER_MESSAGE
 
@@ -82,7 +79,8 @@ def order_payment_intent(request: HttpRequest, order_id: str) -> HttpResponse:
     if order is None:
         return json_error(404, NO_ORDER_MESSAGE)
     try:
-        payment, client_secret = start_payment_intent(order)
+        started = method_named(PaymentMethod.PAYMENT_INTENT).start(order, request)
+        payment, client_secret = started.payment, started.client_secret
         account = account_by_label(payment.stripe_account)
     except PaymentError as error:
         logger.warning("Payment intent for order %s failed: %s", order.pk, error.detail)

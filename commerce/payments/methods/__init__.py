@@ -1,2 +1,7 @@
-"""Ways of taking an order's money, each a module with the same shape: start a payment
-attempt for an order, apply what Stripe says about it."""
+"""Ways of taking an order's money, behind one interface (`base.BasePaymentMethod`):
+Stripe Checkout (`checkout_session`) and the Payment Element (`payment_intent`) built in,
+more through the `commerce.hooks.REGISTER_PAYMENT_METHOD` hook; `registry` finds them."""
+
+from .base import BasePaymentMethod, StartedPayment, WebhookHandler
+
+__all__ = ["BasePaymentMethod", "StartedPayment", "WebhookHandler"]

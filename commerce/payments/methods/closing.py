@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
+from django_tasks import task
 
-from ...models import Payment, PaymentMethod
-from .. import gateway
+from ...background import run_after_commit
+from ...models import Payment
 from ..accounts import account_by_label
 from ..exceptions import PaymentError
 
@@ -26,20 +26,25 @@ def close_after_commit(payment: Payment) -> None:
     """Close the superseded `payment`'s Stripe object once the caller's transaction commits."""
     if not payment.stripe_id:
         return
-    transaction.on_commit(
-        lambda: close(payment.method, payment.stripe_account, payment.stripe_id or ""),
-        robust=True,
-    )
+    run_after_commit(close_task, payment.method, payment.stripe_account, payment.stripe_id)
 
 
 def close(method: str, account_label: str, stripe_id: str) -> None:
+    """Ask the payment method `method` to close its object `stripe_id`."""
+    from .registry import UnknownPaymentMethod, method_named
+
     account = account_by_label(account_label)
     if account is None:
         return
     try:
-        if method == PaymentMethod.PAYMENT_INTENT:
-            gateway.cancel_payment_intent(account, stripe_id)
-        else:
-            gateway.expire_checkout_session(account, stripe_id)
+        method_named(method).close(account, stripe_id)
+    except UnknownPaymentMethod:
+        logger.warning("Superseded %s %s left open: no such payment method", method, stripe_id)
     except PaymentError as error:
         logger.warning("Superseded %s %s left open: %s", method, stripe_id, error.detail)
+
+
+@task()
+def close_task(method: str, account_label: str, stripe_id: str) -> None:
+    """`close`, run by the task backend's worker."""
+    close(method, account_label, stripe_id)
