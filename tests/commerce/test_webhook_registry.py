@@ -15,6 +15,8 @@ from commerce.models import (
     RefundStatus,
     StatusChangeSource,
 )
+from commerce.payments.methods import payment_intent
+from commerce.payments.methods.builtin import PAYMENT_INTENT_EVENTS
 from tests.factories import ItemPageFactory
 from tests.stripe_signing import event_payload, paid_checkout_session, signature_header
 
@@ -145,15 +147,15 @@ def test_every_payment_intent_event_reaches_the_payment_intent_handler(
         calls.append((account_label, intent["id"], source, stripe_event_id))
         return None, f"applied {intent['status']}"
 
-    monkeypatch.setattr(webhooks.payment_intent, "apply_payment_intent", apply)
-    for number, event_type in enumerate(webhooks.PAYMENT_INTENT_EVENTS):
+    monkeypatch.setattr(payment_intent, "apply_payment_intent", apply)
+    for number, event_type in enumerate(PAYMENT_INTENT_EVENTS):
         post_event(client, f"evt_{number}", event_type, {"id": "pi_1", "status": "processing"})
 
     assert calls == [
         ("default", "pi_1", StatusChangeSource.WEBHOOK, f"evt_{number}")
-        for number in range(len(webhooks.PAYMENT_INTENT_EVENTS))
+        for number in range(len(PAYMENT_INTENT_EVENTS))
     ]
-    assert set(webhooks.PAYMENT_INTENT_EVENTS) == {
+    assert set(PAYMENT_INTENT_EVENTS) == {
         "payment_intent.succeeded",
         "payment_intent.payment_failed",
         "payment_intent.canceled",
