@@ -17,18 +17,22 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import sysconfig
 import textwrap
-import time
 import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from tests.deploy.serving import (
+    completed_checkout_deliveries,
+    get_json,
+    stop_process_group,
+    wait_until,
+)
 from tests.processes import PROJECT_ROOT, child_environment, free_port
 
 pytestmark = pytest.mark.fresh_site
@@ -130,32 +134,6 @@ def make_virtualenv(folder: Path) -> Path:
     return Path(own)
 
 
-def get_json(url: str, data: dict | None = None) -> dict:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(data).encode() if data is not None else None,
-        headers={"Content-Type": "application/json"},
-        method="POST" if data is not None else "GET",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def wait_until(check, timeout: float, what: str, process: subprocess.Popen):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{what}: the process exited ({process.returncode})")
-        try:
-            result = check()
-            if result:
-                return result
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
-
-
 def start(command: list, cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("w") as output:
         return subprocess.Popen(
@@ -166,16 +144,6 @@ def start(command: list, cwd: Path, env: dict[str, str], log: Path) -> subproces
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
 
 
 def test_a_new_wagtail_site_sells_through_the_installed_wheel(wheel, tmp_path):
@@ -253,20 +221,14 @@ def test_a_new_wagtail_site_sells_through_the_installed_wheel(wheel, tmp_path):
         paid = get_json(f"{emulator_url}/_emulator/checkout/sessions/{bought['sessionId']}/pay", {})
         assert paid["status"] == "complete"
 
-        def delivered():
-            attempts = get_json(emulator_url + "/_emulator/webhook_attempts")["data"]
-            return [
-                attempt
-                for attempt in attempts
-                if attempt["type"] == "checkout.session.completed" and attempt["status_code"] == 200
-            ]
-
-        [delivery] = wait_until(delivered, 30, "the webhook", server)
+        [delivery] = wait_until(
+            lambda: completed_checkout_deliveries(emulator_url), 30, "the webhook", server
+        )
         assert delivery["account"] == ACCOUNT
     finally:
         if server is not None:
-            stop(server)
-        stop(emulator)
+            stop_process_group(server)
+        stop_process_group(emulator)
 
     report = follow(
         "python",

@@ -7,16 +7,18 @@ pays on the emulator, and waits for the emulator's signed webhook to mark the or
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import sqlite3
 import subprocess
-import time
 import urllib.request
 
 import pytest
 
+from tests.deploy.serving import (
+    completed_checkout_deliveries,
+    get_json,
+    stop_process_group,
+    wait_until,
+)
 from tests.processes import PROJECT_ROOT, child_environment, free_port, manage
 
 
@@ -27,30 +29,6 @@ def documented_defaults() -> dict[str, str]:
             name, _, value = line.partition("=")
             values[name] = value
     return values
-
-
-def get_json(url: str, data: dict | None = None) -> dict:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(data).encode() if data is not None else None,
-        headers={"Content-Type": "application/json"},
-        method="POST" if data is not None else "GET",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def wait_until(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            result = check()
-            if result:
-                return result
-        except OSError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def test_run_dev_serves_the_demo_store_and_webhooks_mark_orders_paid(tmp_path):
@@ -94,15 +72,7 @@ def test_run_dev_serves_the_demo_store_and_webhooks_mark_orders_paid(tmp_path):
         paid = get_json(f"{emulator}/_emulator/checkout/sessions/{bought['sessionId']}/pay", {})
         assert paid["status"] == "complete"
 
-        def delivered():
-            attempts = get_json(emulator + "/_emulator/webhook_attempts")["data"]
-            return [
-                a
-                for a in attempts
-                if a["type"] == "checkout.session.completed" and a["status_code"] == 200
-            ]
-
-        [delivery] = wait_until(delivered, 20, "the webhook")
+        [delivery] = wait_until(lambda: completed_checkout_deliveries(emulator), 20, "the webhook")
         assert delivery["account"] == "eur"
         with sqlite3.connect(database) as connection:
             (status,) = connection.execute(
@@ -110,12 +80,7 @@ def test_run_dev_serves_the_demo_store_and_webhooks_mark_orders_paid(tmp_path):
             ).fetchone()
         assert status == "paid"
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=5)
+        stop_process_group(server)
     output = server.stdout.read()
     assert "Stripe emulator (test mode, no real payments)" in output
     # Nothing of ours is left listening.
