@@ -1,17 +1,37 @@
-"""System checks: the payment configuration is refused or warned about at startup, not
-discovered by a shopper."""
+"""System checks: the site's setup and payment configuration are refused or warned about at
+startup, not discovered by a shopper or an editor."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
 
+from django.apps import apps
 from django.core import checks
 
 from . import conf, money
 from .conf import app_settings
 from .payments import gateway
 from .payments.accounts import configured_accounts, currencies_without_account
+
+# Apps the app builds on that a site made with `wagtail start` does not install: the shop's
+# settings (ShopSettings) are a Wagtail site setting, and without wagtail.contrib.settings
+# the admin fails to build its menu, on every admin page.
+REQUIRED_APPS = ("wagtail.contrib.settings",)
+
+
+@checks.register()
+def required_apps_are_installed(app_configs: Any = None, **kwargs: Any) -> list:
+    """Name a missing app the admin needs at startup, rather than as an admin error."""
+    return [
+        checks.Error(
+            f"commerce needs {name!r} in INSTALLED_APPS.",
+            hint="Add it: the Shop settings are a Wagtail site setting.",
+            id="commerce.E021",
+        )
+        for name in REQUIRED_APPS
+        if not apps.is_installed(name)
+    ]
 
 
 @checks.register()

@@ -2,6 +2,7 @@
 when used (not frozen at import), and values the app cannot use stop the site at startup."""
 
 import pytest
+from django.apps import apps as django_apps
 from django.core import checks
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -9,7 +10,11 @@ from wagtail.models import Page
 
 from commerce import conf
 from commerce.cart import cart
-from commerce.checks import settings_hold_usable_values, stripe_deadline_fits_worker_timeout
+from commerce.checks import (
+    required_apps_are_installed,
+    settings_hold_usable_values,
+    stripe_deadline_fits_worker_timeout,
+)
 from commerce.conf import AppSettings, app_settings
 from commerce.content_security import stripe_sources
 from commerce.models import CatalogPage
@@ -146,3 +151,15 @@ def test_checks_that_compute_with_a_broken_value_leave_it_to_its_own_error(setti
     assert stripe_deadline_fits_worker_timeout() == []
     ids = sorted(message.id for message in checks.run_checks())
     assert ids.count("commerce.E020") == 2
+
+
+def test_a_site_without_wagtails_settings_app_is_told_at_startup(monkeypatch):
+    assert required_apps_are_installed() == []
+    installed = django_apps.is_installed
+    monkeypatch.setattr(
+        django_apps,
+        "is_installed",
+        lambda name: name != "wagtail.contrib.settings" and installed(name),
+    )
+    [error] = required_apps_are_installed()
+    assert error.id == "commerce.E021" and "'wagtail.contrib.settings'" in error.msg

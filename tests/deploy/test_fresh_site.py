@@ -42,6 +42,30 @@ SITE_NAME = "mysite"
 ACCOUNT = "fresh"  # the emulator names an account by its key, sk_test_<account>
 WEBHOOK_SECRET = "whsec_fresh_site_account_secret"
 STEP_TIMEOUT = 240
+# Run in the new site after the purchase: the order's status, where `commerce` was
+# imported from, and what the shop's pages and an editor's admin pages answer.
+REPORT = """# python manage.py shell
+import json
+
+import commerce
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from commerce.models import Order
+
+editor = get_user_model().objects.create_superuser("editor", "editor@example.com", "x")
+client = Client()
+client.force_login(editor)
+pages = [
+    "/v1/item/{item_id}/", "/v2/item/list/", "/v2/cart/", "/admin/", "/admin/pages/",
+    "/admin/snippets/commerce/discount/", "/admin/settings/commerce/shopsettings/",
+]
+print(json.dumps({{
+    "status": Order.objects.get(pk={order_id}).status,
+    "commerce": commerce.__file__,
+    "pages": {{page: client.get(page, follow=True).status_code for page in pages}},
+}}))
+"""
 
 
 def readme_steps() -> list[tuple[str, str]]:
@@ -230,18 +254,10 @@ def test_a_new_wagtail_site_sells_through_the_installed_wheel(wheel, tmp_path):
             stop_process_group(server)
         stop_process_group(emulator)
 
-    report = follow(
-        "python",
-        "# python manage.py shell\n"
-        "import json, commerce\n"
-        "from commerce.models import Order\n"
-        f"order = Order.objects.get(pk={bought['orderId']})\n"
-        "print(json.dumps({'commerce': commerce.__file__, 'status': order.status}))\n",
-        site,
-        env,
-    )
+    report = follow("python", REPORT.format(order_id=bought["orderId"], item_id=item_id), site, env)
     found = json.loads(report.strip().splitlines()[-1])
     assert found["status"] == "paid"
+    assert found["pages"] == {page: 200 for page in found["pages"]}
     # The wheel's copy, installed in the site's own virtualenv, not this checkout's.
     assert Path(found["commerce"]).is_relative_to(site_packages)
     assert not Path(found["commerce"]).is_relative_to(PROJECT_ROOT)
