@@ -46,6 +46,9 @@ urlpatterns = [
     *json_route("v2/order/<str:order_id>/checkout/", views.order_checkout, "order_checkout"),
     path("v2/order/<str:order_id>/pay/", views.order_payment_page, name="order_payment_page"),
     *json_route(
+        "v2/order/<str:order_id>/payment/<str:method>/", views.order_payment, "order_payment"
+    ),
+    *json_route(
         "v2/order/<str:order_id>/payment-intent/",
         views.order_payment_intent,
         "order_payment_intent",

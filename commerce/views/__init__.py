@@ -5,7 +5,7 @@ from .cart import cart_add, cart_detail, cart_discount, cart_remove, cart_update
 from .catalog import item_detail, item_list, search
 from .checkout import buy, checkout_success
 from .errors import json_not_found
-from .orders import cart_order, order_checkout, order_detail
+from .orders import cart_order, order_checkout, order_detail, order_payment
 from .payments import order_payment_intent, order_payment_page, payment_status, payment_status_check
 from .webhooks import stripe_webhook
 
@@ -23,6 +23,7 @@ __all__ = [
     "json_not_found",
     "order_checkout",
     "order_detail",
+    "order_payment",
     "order_payment_intent",
     "order_payment_page",
     "payment_status",

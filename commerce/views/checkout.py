@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import logging
 
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.views.decorators.http import require_GET
-from wagtail.images import get_image_model
 
 from ..http import allow_methods, json_endpoint, json_error, shopper_key
 from ..identifiers import is_stripe_id, parse_page_id
-from ..models import ItemPage, Order, OrderStatus, StatusChangeSource
+from ..models import ItemPage, OrderStatus, StatusChangeSource
 from ..models.pages import LISTING_IMAGE_SPEC
 from ..orders import OrderRefused, PlacementRefused
 from ..orders.buy_now import buy_now
 from ..payments import gateway
 from ..payments.accounts import account_by_label
 from ..payments.exceptions import PaymentError
+from ..payments.methods.builtin import checkout_success_url
 from ..payments.methods.checkout_session import (
     CheckoutUrls,
     apply_checkout_session,
@@ -53,7 +51,7 @@ def buy(request: HttpRequest, item_id: str) -> HttpResponse:
         return _buy_error(request, 404, NOT_FOR_SALE)
 
     urls = CheckoutUrls(
-        success_url=success_url(request),
+        success_url=checkout_success_url(request),
         cancel_url=request.build_absolute_uri(item.get_url(request) or "/") + "?checkout=canceled",
         image_url=_absolute_image_url(request, item),
     )
@@ -71,28 +69,6 @@ def buy(request: HttpRequest, item_id: str) -> HttpResponse:
         return HttpResponseRedirect(payment.url, status=303)
     return JsonResponse(
         {"sessionId": payment.stripe_id, "url": payment.url, "orderId": payment.order_id}
-    )
-
-
-def success_url(request: HttpRequest) -> str:
-    """Where Checkout returns the shopper; Stripe fills in `{CHECKOUT_SESSION_ID}`."""
-    return (
-        request.build_absolute_uri(reverse("commerce:checkout_success"))
-        + "?session_id={CHECKOUT_SESSION_ID}"
-    )
-
-
-def checkout_urls_for_order(request: HttpRequest, order: Order, cancel_url: str) -> CheckoutUrls:
-    """Checkout's URLs for a whole order: the success page, `cancel_url` made absolute,
-    and each line's item picture (three queries whatever the number of lines)."""
-    images = get_image_model().objects.prefetch_renditions(LISTING_IMAGE_SPEC)
-    items = ItemPage.objects.filter(
-        pk__in=[line.item_id for line in order.lines.all() if line.item_id]
-    ).prefetch_related(Prefetch("image", queryset=images))
-    return CheckoutUrls(
-        success_url=success_url(request),
-        cancel_url=request.build_absolute_uri(cancel_url),
-        image_urls={item.pk: url for item in items if (url := _absolute_image_url(request, item))},
     )
 
 

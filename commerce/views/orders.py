@@ -22,6 +22,7 @@ from .cart import BUSY_MESSAGE, wants_json
 logger = logging.getLogger(__name__)
 
 NO_ORDER_MESSAGE = "No order with this id."
+NO_METHOD_MESSAGE = "No such way to pay."
 
 
 @json_endpoint
@@ -73,6 +74,41 @@ def order_checkout(request: HttpRequest, order_id: str) -> HttpResponse:
     if order is None:
         return json_error(404, NO_ORDER_MESSAGE)
     return _start_checkout(request, order)
+
+
+@json_endpoint
+@allow_methods("POST")
+@refuse_prefetch
+@rate_limit("cart", "COMMERCE_CART_RATE")
+def order_payment(request: HttpRequest, order_id: str, method: str) -> HttpResponse:
+    """`POST /v2/order/{id}/payment/{method}/`: the order's attempt with any payment
+    method the store has, a host app's too: `{"orderId", "method", "redirectUrl",
+    "clientSecret"}`, whichever of the last two the method uses (the other is ""). An
+    unknown order or method: 404."""
+    from ..payments.methods.registry import UnknownPaymentMethod, method_named
+
+    order = owned_order(request, order_id)
+    if order is None:
+        return json_error(404, NO_ORDER_MESSAGE)
+    try:
+        payment_method = method_named(method)
+    except UnknownPaymentMethod:
+        return json_error(404, NO_METHOD_MESSAGE)
+    try:
+        started = payment_method.start(order, request)
+    except PaymentError as error:
+        logger.warning("Payment %s for order %s failed: %s", method, order.pk, error.detail)
+        return json_error(error.status, error.customer_message)
+    response = JsonResponse(
+        {
+            "orderId": order.pk,
+            "method": payment_method.name,
+            "redirectUrl": started.redirect_url,
+            "clientSecret": started.client_secret,
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def order_json(order: Order) -> dict[str, Any]:

@@ -356,7 +356,9 @@ class BankTransfer(BasePaymentMethod):
         self.calls: list[tuple[Any, ...]] = []
 
     def start(self, order, request):
-        return StartedPayment(Payment(order=order, method=self.name, attempt=1))
+        self.calls.append(("start", order.pk, request.method))
+        payment = Payment(order=order, method=self.name, attempt=1)
+        return StartedPayment(payment, redirect_url=f"https://bank.example/{order.reference}")
 
     def apply(self, account_label, stripe_object, *, source, stripe_event_id=None):
         self.calls.append(("apply", account_label, stripe_object["id"], source, stripe_event_id))
@@ -441,3 +443,36 @@ def test_a_registered_method_may_replace_a_built_in_one(client, stripe_emulator,
 
     assert response.status_code == 200 and response.json()["sessionId"].startswith("cs_")
     assert started == [order.pk]
+
+
+def test_any_method_starts_through_the_orders_payment_endpoint(client, stripe_emulator, mug):
+    bank = BankTransfer()
+    add(client, mug)
+    order = place(client)
+    with register_temporarily(hooks.REGISTER_PAYMENT_METHOD, lambda: bank):
+        by_bank = post_json(client, f"/v2/order/{order.pk}/payment/bank_transfer/")
+    unknown = post_json(client, f"/v2/order/{order.pk}/payment/bank_transfer/")
+    by_checkout = post_json(client, f"/v2/order/{order.pk}/payment/checkout_session/")
+
+    assert by_bank.status_code == 200
+    assert by_bank.json() == {
+        "orderId": order.pk,
+        "method": "bank_transfer",
+        "redirectUrl": f"https://bank.example/{order.reference}",
+        "clientSecret": "",
+    }
+    assert bank.calls == [("start", order.pk, "POST")]
+    assert (unknown.status_code, unknown.json()) == (404, {"error": "No such way to pay."})
+    assert by_checkout.json()["redirectUrl"].startswith(stripe_emulator.base_url)
+    assert by_checkout.json()["method"] == "checkout_session"
+
+
+def test_the_payment_endpoint_answers_only_the_orders_owner(client, mug):
+    add(client, mug)
+    order = place(client)
+    client.logout()
+    client.cookies.clear()
+
+    response = post_json(client, f"/v2/order/{order.pk}/payment/checkout_session/")
+
+    assert (response.status_code, response.json()) == (404, {"error": "No order with this id."})

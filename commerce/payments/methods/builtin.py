@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from django.urls import reverse
+
 from ...models import Order, Payment, PaymentMethod, StatusChangeSource
 from .. import gateway
 from ..accounts import StripeAccount
@@ -37,20 +39,22 @@ PAYMENT_INTENT_EVENTS = (
 )
 
 
-def checkout_urls(
-    request: HttpRequest, order: Order, cancel_url: str | None = None
-) -> checkout_session.CheckoutUrls:
-    """Checkout's URLs for a whole order: the success page, where a canceled Checkout
-    returns (the cart unless `cancel_url` says otherwise) and the items' pictures."""
-    from django.urls import reverse
+def checkout_success_url(request: HttpRequest) -> str:
+    """Where Checkout returns the shopper; Stripe fills in `{CHECKOUT_SESSION_ID}`."""
+    return (
+        request.build_absolute_uri(reverse("commerce:checkout_success"))
+        + "?session_id={CHECKOUT_SESSION_ID}"
+    )
 
+
+def checkout_urls(request: HttpRequest, order: Order) -> checkout_session.CheckoutUrls:
+    """Checkout's URLs for a whole order: the success page, the cart for a canceled
+    Checkout, and the items' pictures."""
     from ...cart.ordering import line_image_urls
 
     return checkout_session.CheckoutUrls(
-        success_url=request.build_absolute_uri(reverse("commerce:checkout_success"))
-        + "?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url=request.build_absolute_uri(cancel_url or reverse("commerce:cart"))
-        + "?checkout=canceled",
+        success_url=checkout_success_url(request),
+        cancel_url=request.build_absolute_uri(reverse("commerce:cart")) + "?checkout=canceled",
         image_urls=line_image_urls(request, order),
     )
 
