@@ -18,13 +18,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
 from . import money
+from .background import run_after_commit
 from .models import AdjustmentKind, Order
 from .signals import order_paid
 
@@ -170,22 +170,10 @@ def send_receipt_task(order_id: int) -> bool:
     return send_receipt(order_id)
 
 
-def tasks_configured() -> bool:
-    """Whether a task backend is configured (`settings.TASKS`), read when asked."""
-    return bool(getattr(settings, "TASKS", None))
-
-
 def schedule_receipt(order_id: int) -> None:
     """After the current transaction commits (at once outside one): enqueue the receipt
     when a task backend is configured, else send it in this process."""
-
-    def deliver() -> None:
-        if tasks_configured():
-            send_receipt_task.enqueue(order_id)
-        else:
-            send_receipt(order_id)
-
-    transaction.on_commit(deliver, robust=True)
+    run_after_commit(send_receipt_task, order_id)
 
 
 @receiver(order_paid, dispatch_uid="commerce.receipts.send_receipt_when_paid")

@@ -114,7 +114,7 @@ def rate_limits_use_a_shared_cache(
             f"Rate limits are counted in the cache {cache_name!r} ({backend}), which worker "
             "processes do not share or cannot count in atomically: each worker allows the "
             "full rate.",
-            hint="Set CACHE_URL to a Redis server, e.g. redis://127.0.0.1:6379/0.",
+            hint="Set REDIS_URL to a Redis server, e.g. redis://127.0.0.1:6379/0.",
             id="commerce.W101",
         )
     ]

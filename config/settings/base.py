@@ -12,8 +12,11 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from commerce.payments.accounts import accounts_from_environment
+
+from .redis_cache import redis_cache
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -50,11 +53,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "csp",
+    # Background tasks (receipts, refunds and closings after webhooks) and the database
+    # backend's queue table with its `db_worker` command; used when TASKS_BACKEND names it.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A view that fails because Redis is unreachable answers 503, not the 500 page.
+    "config.redis_outage.RedisOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -161,9 +170,11 @@ globals().update(
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Wagtail Store <shop@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Receipts are sent outside the request by a django-tasks backend when one is named here
-# (its worker must run); empty means they are sent by the web process right after the
-# payment commits.
+# Receipts, and the Stripe calls a webhook leaves for after it commits (refunding a payment
+# taken twice, closing a superseded attempt), run outside the request on a django-tasks
+# backend when one is named here: `django_tasks_db.DatabaseBackend` queues them in the
+# database for `manage.py db_worker` (which must run). Empty means the web process does
+# them right after the payment commits.
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="")
 if TASKS_BACKEND:
     TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
@@ -225,23 +236,42 @@ GUNICORN_TIMEOUT = env.int("GUNICORN_TIMEOUT", default=30)
 # How long a Checkout Session stays open (Stripe allows 30 minutes to 24 hours).
 COMMERCE_CHECKOUT_SESSION_MINUTES = env.int("COMMERCE_CHECKOUT_SESSION_MINUTES", default=60)
 
-# The cache holds the rate limits' counters, so every worker must see the same one: Redis in
-# production (CACHE_URL=redis://host:6379/0). Empty means this process's memory, which is
-# fine for one development server; the check commerce.W101 warns when DEBUG is off.
-CACHE_URL = env.str("CACHE_URL", default="")
+# Redis, when REDIS_URL names one (redis://host:6379/0; rediss:// for TLS): the cache, the
+# session store's fast copy, the rate limits' counters and the cart's locks, all shared by
+# every worker process and every replica. Empty means this process's memory and database
+# sessions: fine for one development server; outside DEBUG the check commerce.W101 warns.
+REDIS_URL = env.str("REDIS_URL", default="")
+if os.environ.get("CACHE_URL"):
+    # REDIS_URL's former name is refused, not ignored: a replica that quietly fell back to
+    # its own memory would count rate limits alone and take cart locks no other one sees.
+    raise ImproperlyConfigured(
+        "CACHE_URL is no longer read: set REDIS_URL to the same redis:// URL instead."
+    )
+# Every site sharing one Redis database keeps its keys under its own prefix.
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="store")
 CACHES = {
-    "default": {
-        **(
-            env.cache_url_config(CACHE_URL)
-            if CACHE_URL
-            else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-        ),
-        # Keeps this site's keys apart from other sites sharing the same Redis database.
-        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="store"),
+    "default": redis_cache(REDIS_URL, CACHE_KEY_PREFIX)
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
     }
 }
-# django-ratelimit's own cache checks do not know Django's RedisCache and refuse LocMemCache
-# outright; commerce.W101 says what matters instead (is the cache shared between workers).
+# Sessions, and the carts kept as records beside them (commerce/cart/store.py), live in the
+# database; with Redis, "cached_db" reads them from Redis and writes both. Not the "cache"
+# engine: Redis here is a cache that may evict keys under memory pressure or restart empty,
+# and a session is more than a cache entry: it holds the shopper's cart, the sign-in, and the
+# key that owns a guest's orders. cached_db costs one database write per changed session
+# and keeps all of that across a Redis restart. Without Redis, "db": a per-process memory
+# copy could serve a stale session after another worker changed it.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
+# Rate limits are counted in the default cache (Redis with REDIS_URL). django-ratelimit's own
+# cache checks do not know Django's RedisCache and refuse LocMemCache outright;
+# commerce.W101 says what matters instead (is the cache shared between workers).
 RATELIMIT_USE_CACHE = "default"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 # Where the client's address is read for rate limits: REMOTE_ADDR, or the header your proxy

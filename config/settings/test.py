@@ -45,6 +45,9 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Most tests want each page rendered afresh; the page cache's own tests (and the browser
 # tests) switch it on.
 COMMERCE_PAGE_CACHE_SECONDS = 0
+# Whatever REDIS_URL a developer's `.env` names: tests that want Redis (tests/config/
+# test_redis.py) set the cache and the cached_db session engine themselves.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Django's test client logs in without a request, which django-axes refuses; the login
 # throttling tests switch it on.
 AXES_ENABLED = False

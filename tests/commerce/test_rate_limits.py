@@ -132,7 +132,7 @@ def test_workers_share_one_count_through_redis(client, settings):
             code,
             env=child_environment(
                 DJANGO_SETTINGS_MODULE="config.settings.dev",
-                CACHE_URL=REDIS_URL,
+                REDIS_URL=REDIS_URL,
                 CACHE_KEY_PREFIX=prefix,
                 COMMERCE_BUY_RATE="2/d",
             ),

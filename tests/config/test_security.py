@@ -93,7 +93,7 @@ def test_login_throttling_reads_its_settings_from_the_environment():
             AXES_FAILURE_LIMIT="7",
             AXES_COOLOFF_MINUTES="2",
             COMMERCE_BUY_RATE="5/s",
-            CACHE_URL="redis://127.0.0.1:6379/2",
+            REDIS_URL="redis://127.0.0.1:6379/2",
         ),
     )
     assert result.returncode == 0, result.stderr
@@ -122,7 +122,7 @@ def test_a_per_process_cache_is_a_warning_outside_debug(settings):
 def test_production_without_a_shared_cache_warns_at_deploy_check():
     env = child_environment(
         DJANGO_SETTINGS_MODULE="config.settings.production",
-        **{**SAMPLE_PRODUCTION_ENV, "CACHE_URL": ""},
+        **{**SAMPLE_PRODUCTION_ENV, "REDIS_URL": ""},
     )
     result = processes.manage("check", "--deploy", env=env)
     assert "commerce.W101" in result.stdout + result.stderr

@@ -13,7 +13,7 @@ SAMPLE_PRODUCTION_ENV = {
     "STRIPE_PUBLISHABLE_KEY": "pk_test_sample",
     "STRIPE_WEBHOOK_SECRET": "whsec_sample",
     "STRIPE_API_BASE": "",
-    "CACHE_URL": "redis://127.0.0.1:6379/0",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
