@@ -205,6 +205,13 @@ class AppSettings:
         _whole_number(minimum=1),
         "The most different items a cart may hold. Default: 50.",
     )
+    COMMERCE_PAGE_CACHE_SECONDS: Setting[int] = Setting(
+        0,
+        _whole_number(minimum=0),
+        "Seconds an anonymous shopper's page may be served whole from the cache (needs "
+        "commerce.page_cache.middleware.PageCacheMiddleware and a cache every worker "
+        "shares); 0 is off. Default: 0.",
+    )
     COMMERCE_BUY_RATE: Setting[str | None] = Setting(
         "30/m",
         _rate,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from ..conf import app_settings
 from ..stamped_cache import StampedCache
 
 STAMP_NAME = "shared-pages"
@@ -18,7 +18,7 @@ SHARED_REQUEST_ATTRIBUTE = "commerce_shared_page"
 
 def page_cache_seconds() -> int:
     """`COMMERCE_PAGE_CACHE_SECONDS`: how long a shared page is kept at most; 0 is off."""
-    return max(int(getattr(settings, "COMMERCE_PAGE_CACHE_SECONDS", 0) or 0), 0)
+    return max(int(app_settings.COMMERCE_PAGE_CACHE_SECONDS or 0), 0)
 
 
 def pages(seconds: int | None = None) -> StampedCache:
