@@ -131,6 +131,18 @@ def round_minor(value: Decimal) -> int:
     return int(Decimal(value).quantize(Decimal(1), ROUND_HALF_UP))
 
 
+def divide_half_up(numerator: int, denominator: int) -> int:
+    """`numerator / denominator` minor units, rounded with `round_minor`'s rule (halves
+    away from zero), exactly. Pricing divides once per line and tax on every cart change;
+    integers do it without building a `Decimal` each time."""
+    if denominator <= 0:
+        raise ValueError("The denominator must be positive.")
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return quotient if numerator >= 0 else -quotient
+
+
 def to_decimal(amount: int, currency_code: str) -> Decimal:
     """Minor units back to major units, exactly: 1250 USD -> Decimal("12.50")."""
     currency = get_currency(currency_code)

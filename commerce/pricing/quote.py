@@ -14,17 +14,19 @@ Stripe Checkout's arithmetic, step by step (the order of the steps matters):
    are not added;
 5. the total is subtotal - discount + exclusive taxes.
 
-Amounts are integers of the currency's minor units throughout; `Decimal` appears only
-inside a rounding.
+Amounts are integers of the currency's minor units throughout. Rates and shares are
+worked out as exact fractions of integers, and each amount is rounded once, so no
+intermediate rounding can move a result by a minor unit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
-from ..money import round_minor
+from ..money import divide_half_up, round_minor
 
 HUNDRED = Decimal(100)
 
@@ -168,10 +170,13 @@ def spread(amount: int, weights: Sequence[int]) -> list[int]:
     total = sum(weights)
     if total == 0 or amount == 0:
         return [0 for _ in weights]
-    exact = [Decimal(amount) * weight / total for weight in weights]
-    parts = [int(share.to_integral_value(rounding=ROUND_FLOOR)) for share in exact]
+    # Each exact share is `amount * weight / total`: a whole part and a remainder over
+    # `total` (made positive), in integers, so no share is ever rounded on the way.
+    sign = 1 if total > 0 else -1
+    divided = [divmod(amount * weight * sign, total * sign) for weight in weights]
+    parts = [part for part, _ in divided]
     leftover = amount - sum(parts)
-    order = sorted(range(len(exact)), key=lambda index: (parts[index] - exact[index], index))
+    order = sorted(range(len(divided)), key=lambda index: (-divided[index][1], index))
     for index in order[:leftover]:
         parts[index] += 1
     return parts
@@ -202,13 +207,23 @@ def _check_terms(lines: Sequence[LineInput], taxes: Sequence[TaxTerms]) -> None:
             raise PricingError(f"Tax {tax.name!r} has a rate outside 0-100%.")
 
 
-def _line_taxes(net: int, taxes: Sequence[TaxTerms]) -> tuple[LineTax, ...]:
-    inclusive_rates = sum((tax.rate for tax in taxes if tax.inclusive), Decimal(0))
-    priced = []
+def _tax_fractions(taxes: Sequence[TaxTerms]) -> list[tuple[TaxTerms, int, int]]:
+    """Each tax as the exact fraction of a discounted line amount it takes (numerator,
+    denominator): `rate / 100` when exclusive, `rate / (100 + the inclusive rates)` when
+    inclusive. Worked out once per quote, so each line's tax is one integer division."""
+    inclusive_rates = sum((Fraction(tax.rate) for tax in taxes if tax.inclusive), Fraction(0))
+    fractions = []
     for tax in taxes:
-        divisor = HUNDRED + inclusive_rates if tax.inclusive else HUNDRED
-        priced.append(LineTax(tax, round_minor(Decimal(net) * tax.rate / divisor)))
-    return tuple(priced)
+        share = Fraction(tax.rate) / (100 + inclusive_rates if tax.inclusive else 100)
+        fractions.append((tax, share.numerator, share.denominator))
+    return fractions
+
+
+def _line_taxes(net: int, fractions: Sequence[tuple[TaxTerms, int, int]]) -> tuple[LineTax, ...]:
+    return tuple(
+        LineTax(tax, divide_half_up(net * numerator, denominator))
+        for tax, numerator, denominator in fractions
+    )
 
 
 def quote(
@@ -224,8 +239,9 @@ def quote(
     amounts = [line.unit_amount * line.quantity for line in lines]
     subtotal = sum(amounts)
     shares = spread(discount_amount(subtotal, discount, currency), amounts)
+    fractions = _tax_fractions(taxes)
     quoted = tuple(
-        QuotedLine(line, amount, share, _line_taxes(amount - share, taxes))
+        QuotedLine(line, amount, share, _line_taxes(amount - share, fractions))
         for line, amount, share in zip(lines, amounts, shares, strict=True)
     )
     tax_totals = tuple(

@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from commerce import money
 
@@ -70,6 +72,21 @@ def test_round_to_minor_rounds_half_up(value, currency, expected):
 def test_round_minor_rounds_fractional_minor_units_half_up():
     assert money.round_minor(Decimal("12.5")) == 13
     assert money.round_minor(Decimal("12.4999")) == 12
+
+
+def test_divide_half_up_rounds_exact_fractions_with_the_same_rule():
+    assert money.divide_half_up(25, 2) == 13
+    assert money.divide_half_up(-25, 2) == -13
+    assert money.divide_half_up(124999, 10000) == 12
+    assert money.divide_half_up(0, 7) == 0
+    with pytest.raises(ValueError):
+        money.divide_half_up(1, 0)
+
+
+@given(st.integers(-(10**15), 10**15), st.integers(1, 10**9))
+def test_divide_half_up_agrees_with_round_minor(numerator, denominator):
+    expected = money.round_minor(Decimal(numerator) / Decimal(denominator))
+    assert money.divide_half_up(numerator, denominator) == expected
 
 
 @pytest.mark.parametrize(
