@@ -6,10 +6,17 @@ stamp read *before* its sources were read and is used only while that stamp is c
 so a value read from rows that a concurrent transaction was changing is never used once
 that change has committed. A stamp is replaced, never incremented: one evicted from the
 cache must not come back as an old one.
+
+A kind read on every request (what the cart prices with) may also be kept in each
+process's memory (`kept_in_process`): a value is then used from memory while the stamp in
+the shared cache is still the one it was stored under, and never beyond the timeout
+counted from when it was worked out. Reading it costs one small read of the stamp instead
+of fetching and unpickling the value.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
@@ -21,11 +28,16 @@ from django.db import transaction
 class StampedCache:
     """Values of one kind, by key, worked out when missing or out of date."""
 
-    def __init__(self, name: str, timeout: int) -> None:
+    def __init__(self, name: str, timeout: int, kept_in_process: int = 0) -> None:
         self.stamp_key = f"commerce:stamp:{name}"
         self.prefix = f"commerce:stamped:{name}:"
         # A bound on staleness should a change ever bypass the signals (a queryset update).
         self.timeout = timeout
+        # At most this many values kept in this process's memory (0: none), all under
+        # one stamp: by name, (value, the time.time() after which it is out of date).
+        self.kept_in_process = kept_in_process
+        self._kept: dict[str, tuple[Any, float]] = {}
+        self._kept_stamp: str | None = None
 
     def get_many(
         self, keys: Iterable[Hashable], compute: Callable[[set[Any]], dict[Any, Any]]
@@ -33,8 +45,12 @@ class StampedCache:
         """The values of `keys`; `compute` works out those not stored (it may leave out
         keys that have no value, which are then neither stored nor returned)."""
         names = {key: f"{self.prefix}{key}" for key in keys}
-        found = cache.get_many([self.stamp_key, *names.values()])
-        stamp = found.get(self.stamp_key) or self._new_stamp()
+        if self.kept_in_process:
+            stamp = self.stamp()
+            found = self._recall(list(names.values()), stamp)
+        else:
+            found = cache.get_many([self.stamp_key, *names.values()])
+            stamp = found.get(self.stamp_key) or self._new_stamp()
         values = {}
         for key, name in names.items():
             stored = found.get(name)
@@ -43,9 +59,12 @@ class StampedCache:
         missing = set(names) - set(values)
         if missing:
             computed = compute(missing)
-            cache.set_many(
-                {names[key]: (stamp, value) for key, value in computed.items()}, self.timeout
-            )
+            stored_values = {
+                names[key]: self._stored(stamp, value) for key, value in computed.items()
+            }
+            cache.set_many(stored_values, self.timeout)
+            for name, stored in stored_values.items():
+                self._keep(name, stamp, stored)
             values.update(computed)
         return values
 
@@ -53,15 +72,63 @@ class StampedCache:
         """The current stamp and the value of `key` stored under it (None if there is none);
         a value worked out after this read is stored with `write` and that stamp."""
         name = f"{self.prefix}{key}"
-        found = cache.get_many([self.stamp_key, name])
-        stamp = found.get(self.stamp_key)
-        if stamp is None:
-            return self._new_stamp(), None
-        stored = found.get(name)
+        if self.kept_in_process:
+            stamp = self.stamp()
+            stored = self._recall([name], stamp).get(name)
+        else:
+            found = cache.get_many([self.stamp_key, name])
+            stamp = found.get(self.stamp_key)
+            if stamp is None:
+                return self._new_stamp(), None
+            stored = found.get(name)
         return stamp, stored[1] if stored is not None and stored[0] == stamp else None
 
     def write(self, key: Hashable, stamp: str, value: Any) -> None:
-        cache.set(f"{self.prefix}{key}", (stamp, value), self.timeout)
+        name = f"{self.prefix}{key}"
+        stored = self._stored(stamp, value)
+        cache.set(name, stored, self.timeout)
+        self._keep(name, stamp, stored)
+
+    def stamp(self) -> str:
+        """The current stamp, made if there is none."""
+        return cache.get(self.stamp_key) or self._new_stamp()
+
+    def _stored(self, stamp: str, value: Any) -> tuple[Any, ...]:
+        """What the shared cache holds: the stamp, the value and, for kinds also kept in
+        memory, when it goes out of date (a process that reads it keeps it until then)."""
+        if self.kept_in_process:
+            return (stamp, value, time.time() + self.timeout)
+        return (stamp, value)
+
+    def _recall(self, names: list[str], stamp: str) -> dict[str, tuple[Any, ...]]:
+        """The stored entries of `names`: from memory when kept there under `stamp` and
+        still in date, else from the shared cache (then kept)."""
+        if self._kept_stamp != stamp:
+            self._kept = {}
+            self._kept_stamp = stamp
+        now = time.time()
+        found: dict[str, tuple[Any, ...]] = {}
+        for name in names:
+            kept = self._kept.get(name)
+            if kept is not None and kept[1] > now:
+                found[name] = (stamp, kept[0])
+        missing = [name for name in names if name not in found]
+        if missing:
+            for name, stored in cache.get_many(missing).items():
+                if len(stored) < 3 or stored[2] > now:  # not past its time on this clock
+                    found[name] = stored
+                    self._keep(name, stamp, stored)
+        return found
+
+    def _keep(self, name: str, stamp: str, stored: tuple[Any, ...]) -> None:
+        """Keep a stored entry in memory if it is under `stamp` and says when it goes out
+        of date; memory holds one stamp's values, at most `kept_in_process` of them."""
+        if not self.kept_in_process or stored[0] != stamp or len(stored) < 3:
+            return
+        if self._kept_stamp != stamp or len(self._kept) >= self.kept_in_process:
+            self._kept = {}
+            self._kept_stamp = stamp
+        self._kept[name] = (stored[1], stored[2])
 
     def _new_stamp(self) -> str:
         stamp = uuid.uuid4().hex

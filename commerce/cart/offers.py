@@ -28,7 +28,10 @@ from ..stamped_cache import StampedCache
 
 # How long an offer may be kept at most, should a change ever bypass the signals.
 OFFER_SECONDS = 300
-OFFERS = StampedCache("offers", OFFER_SECONDS)
+# Read on every cart change: each process keeps up to this many offers and carts' offer
+# groups in memory too, behind the same stamp (see `StampedCache`).
+OFFERS_KEPT_IN_PROCESS = 4096
+OFFERS = StampedCache("offers", OFFER_SECONDS, kept_in_process=OFFERS_KEPT_IN_PROCESS)
 
 
 @dataclass(frozen=True)

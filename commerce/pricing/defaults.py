@@ -81,7 +81,8 @@ def _tax_table() -> tuple[SiteTaxes, ...]:
     )
 
 
-TAX_TABLE = StampedCache("default-taxes", TABLE_SECONDS)
+# Read on every cart change: kept in each process's memory too.
+TAX_TABLE = StampedCache("default-taxes", TABLE_SECONDS, kept_in_process=1)
 
 
 def match_site(table: tuple[SiteTaxes, ...], hostname: str, port: int) -> SiteTaxes | None:

@@ -3,6 +3,7 @@ their default taxes) is never used after it changed: the next add sees every cha
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -201,6 +202,59 @@ def test_a_change_is_invalidated_again_when_its_transaction_commits(
         cache.invalidate()
         first = cache.get_many(["k"], compute)  # read inside, before the commit
     assert cache.get_many(["k"], compute) != first
+
+
+class Clock:
+    """`time` as the stamped cache reads it, `offset` seconds from now."""
+
+    def __init__(self, offset: float) -> None:
+        self.offset = offset
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+
+def test_a_value_kept_in_process_is_used_only_while_its_stamp_is_current(monkeypatch):
+    """Memory answers while the shared stamp is the one the value was stored under; a
+    restamp by any process (here: written straight into the shared cache) or the value's
+    timeout sends the next read back to the sources."""
+    from django.core.cache import cache as shared
+
+    from commerce import stamped_cache
+
+    kept = StampedCache("test-kept", 60, kept_in_process=8)
+    reads = []
+
+    def compute(keys):
+        reads.append(sorted(keys))
+        return {key: f"{key}-{len(reads)}" for key in keys}
+
+    assert kept.get_many(["a"], compute) == {"a": "a-1"}
+    shared.delete(f"{kept.prefix}a")  # memory alone answers now
+    assert kept.get_many(["a"], compute) == {"a": "a-1"}
+    assert len(reads) == 1
+
+    shared.set(kept.stamp_key, "another process changed a source")
+    assert kept.get_many(["a"], compute) == {"a": "a-2"}
+    assert len(reads) == 2
+
+    monkeypatch.setattr(stamped_cache, "time", Clock(offset=61))
+    assert kept.get_many(["a"], compute) == {"a": "a-3"}
+
+
+def test_a_value_read_from_the_shared_cache_is_kept_until_it_was_due_to_expire(monkeypatch):
+    """A process that finds a value another stored keeps it no longer than that value's
+    own timeout, counted from when it was worked out."""
+    from commerce import stamped_cache
+
+    values = iter(range(10))
+    writer = StampedCache("test-shared", 60, kept_in_process=8)
+    reader = StampedCache("test-shared", 60, kept_in_process=8)  # another process's memory
+    assert writer.get_many(["k"], lambda keys: {k: next(values) for k in keys}) == {"k": 0}
+    monkeypatch.setattr(stamped_cache, "time", Clock(offset=30))
+    assert reader.get_many(["k"], lambda keys: {k: next(values) for k in keys}) == {"k": 0}
+    monkeypatch.setattr(stamped_cache, "time", Clock(offset=61))
+    assert reader.get_many(["k"], lambda keys: {k: next(values) for k in keys}) == {"k": 1}
 
 
 hostnames = st.sampled_from(["shop.example", "other.example", "localhost"])
