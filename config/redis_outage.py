@@ -8,16 +8,20 @@ most requests cannot be answered meanwhile. The client's socket timeouts (settin
 a second; this middleware turns that error, raised by any view, into a 503 the client
 can retry: JSON for clients that ask for JSON, a short page that needs neither Redis
 nor the database for everyone else. JSON endpoints of the commerce app answer their own
-503 JSON already (`commerce.http.json_endpoint`).
+503 JSON already (`commerce.http.json_endpoint`). A middleware that reads the cache
+before any view runs (the shared page cache) raises outside every view: Django then
+calls the project's 500 handler, `server_error`, which answers such an error the same way.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.views import defaults
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -67,3 +71,14 @@ class RedisOutageMiddleware:
             "Redis unavailable, answered 503: %s %s: %s", request.method, request.path, exception
         )
         return unavailable_response(request)
+
+
+def server_error(
+    request: HttpRequest, template_name: str = defaults.ERROR_500_TEMPLATE_NAME
+) -> HttpResponse:
+    """The project's 500 handler: an unhandled Redis outage is a 503 like a view's (see
+    the module); anything else is Django's own 500 page."""
+    error = sys.exc_info()[1]
+    if error is not None and is_redis_outage(error):
+        return unavailable_response(request)
+    return defaults.server_error(request, template_name)

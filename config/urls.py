@@ -31,6 +31,9 @@ if settings.DEBUG or settings.SERVE_MEDIA_FILES:
         re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
     ]
 
+# A Redis outage raised outside any view (a middleware reading the cache) answers 503.
+handler500 = "config.redis_outage.server_error"
+
 urlpatterns += [
     # Everything else is a page in the Wagtail tree; this must stay last.
     path("", include(wagtail_urls)),

@@ -315,6 +315,30 @@ def test_with_redis_down_pages_answer_503_with_retry_after(settings, home_page, 
     assert "try again" in as_json.json()["error"]
 
 
+def test_with_redis_down_cached_pages_answer_503_not_the_500_page(settings, home_page, mug):
+    """The shared page cache reads Redis in a middleware, before any view: the project's
+    500 handler tells an outage from a bug."""
+    item_url = mug.url
+    settings.COMMERCE_PAGE_CACHE_SECONDS = 300
+    redis_at(settings, closed_port())
+    client = Client(raise_request_exception=False)
+    for url in ("/", item_url, "/v2/item/list/"):
+        page = client.get(url)
+        assert page.status_code == 503, url
+        assert page["Retry-After"] == "10"
+        assert b"Back in a moment" in page.content
+
+
+def test_other_errors_still_get_the_500_page(rf):
+    from config.redis_outage import server_error
+
+    try:
+        raise RuntimeError("a bug")
+    except RuntimeError:
+        page = server_error(rf.get("/"))
+    assert page.status_code == 500
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_redis_that_never_answers_gives_503_not_a_hang(settings, silent_redis, home_page, mug):
     item_url = mug.url
