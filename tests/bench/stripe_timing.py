@@ -24,9 +24,9 @@ _stripe_seconds: contextvars.ContextVar[float] = contextvars.ContextVar(
 )
 
 
-def install() -> None:
-    """Time every request stripe-python's requests-based client makes (once per process)."""
-    client_class = stripe.RequestsClient
+def install(client_class: type = stripe.RequestsClient) -> None:
+    """Time every request `client_class` (stripe-python's requests-based client, the one
+    the gateway uses) makes; installing twice changes nothing."""
     original = client_class.request_with_retries
     if getattr(original, "bench_timed", False):
         return
