@@ -31,7 +31,7 @@ _local = threading.local()
 def indexed_word_forms(words: list[str]) -> list[list[str]] | None:
     """For each word, the word and the indexed words sharing its stem; None when the
     search backend stems by itself (PostgreSQL) or has no FTS5 vocabulary to read."""
-    fts_table = _unstemmed_fts5_table()
+    fts_table = unstemmed_fts5_table()
     if fts_table is None:
         return None
     with connection.cursor() as cursor:
@@ -42,7 +42,7 @@ def indexed_word_forms(words: list[str]) -> list[list[str]] | None:
         return [_forms(cursor, word) for word in words]
 
 
-def _unstemmed_fts5_table() -> str | None:
+def unstemmed_fts5_table() -> str | None:
     """The FTS5 table of Wagtail's SQLite backend, if that is the backend in use."""
     if connection.vendor != "sqlite":
         return None

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from ..identifiers import parse_page_id
 from ..models import ItemPage
 from ..models.pages import paginate
-from ..search import clean_query, search_items
+from ..search import clean_query, search_page
 
 
 @require_GET
@@ -41,5 +41,5 @@ def item_list(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """`GET /search/?query=`: items matching the shopper's words."""
     query = clean_query(request.GET.get("query", ""))
-    items = paginate(request, search_items(query, request)) if query else None
+    items = search_page(query, request, request.GET.get("page", 1)) if query else None
     return TemplateResponse(request, "commerce/search.html", {"query": query, "items": items})
