@@ -47,3 +47,39 @@ def paid_checkout_session(order: Any, **overrides: Any) -> dict[str, Any]:
     }
     session.update(overrides)
     return session
+
+
+# The secret of the test settings' default (USD) account.
+USD_WEBHOOK_SECRET = "whsec_test_usd_account"
+
+
+def post_signed_event(
+    client: Any,
+    event_id: str,
+    event_type: str,
+    data_object: dict[str, Any],
+    secret: str = USD_WEBHOOK_SECRET,
+) -> Any:
+    """Deliver one event to the store's webhook as Stripe would, through a test client."""
+    payload = event_payload(event_id, event_type, data_object)
+    return client.post(
+        "/stripe/webhook/",
+        data=payload,
+        content_type="application/json",
+        headers={"Stripe-Signature": signature_header(payload, secret)},
+    )
+
+
+def refunded_charge(order: Any, amount_refunded: int, **overrides: Any) -> dict[str, Any]:
+    """The charge of `order`'s payment (intent `pi_test_123`, as `paid_checkout_session`
+    says) as `charge.refunded` reports it once `amount_refunded` is given back."""
+    return {
+        "id": "ch_test_1",
+        "object": "charge",
+        "amount": order.total_amount,
+        "amount_refunded": amount_refunded,
+        "currency": order.currency.lower(),
+        "payment_intent": "pi_test_123",
+        "refunded": amount_refunded == order.total_amount,
+        **overrides,
+    }

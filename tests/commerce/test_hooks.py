@@ -33,23 +33,12 @@ from commerce.pricing import DiscountTerms, LineInput, TaxTerms
 from commerce.reconciliation import reconcile
 from tests.conftest import stripe_client
 from tests.factories import ItemPageFactory
-from tests.stripe_signing import event_payload, paid_checkout_session, signature_header
+from tests.stripe_signing import paid_checkout_session, refunded_charge
+from tests.stripe_signing import post_signed_event as post_event
 
 from .cart_helpers import add, cart_of, post_json
 
 pytestmark = pytest.mark.django_db
-
-USD_SECRET = "whsec_test_usd_account"
-
-
-def post_event(client, event_id, event_type, data_object):
-    payload = event_payload(event_id, event_type, data_object)
-    return client.post(
-        "/stripe/webhook/",
-        data=payload,
-        content_type="application/json",
-        headers={"Stripe-Signature": signature_header(payload, USD_SECRET)},
-    )
 
 
 @pytest.fixture
@@ -304,18 +293,6 @@ def test_a_failing_after_hook_is_logged_and_the_others_still_run(
     assert "commerce_after_order_paid hook" in caplog.text
 
 
-def charge(order, amount_refunded):
-    return {
-        "id": "ch_test_1",
-        "object": "charge",
-        "amount": order.total_amount,
-        "amount_refunded": amount_refunded,
-        "currency": order.currency.lower(),
-        "payment_intent": "pi_test_123",
-        "refunded": amount_refunded == order.total_amount,
-    }
-
-
 def test_after_refund_runs_once_per_increase_with_the_newly_refunded_amount(
     client, pending_order, django_capture_on_commit_callbacks
 ):
@@ -332,10 +309,14 @@ def test_after_refund_runs_once_per_increase_with_the_newly_refunded_amount(
         register_temporarily(hooks.AFTER_REFUND, record),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        post_event(client, "evt_r1", "charge.refunded", charge(pending_order, 500))
-        post_event(client, "evt_r1", "charge.refunded", charge(pending_order, 500))  # replay
-        post_event(client, "evt_r2", "charge.refunded", charge(pending_order, 400))  # late
-        post_event(client, "evt_r3", "charge.refunded", charge(pending_order, 1450))
+        # 500 refunded, the same event again, a late event saying less, then all of it.
+        for event_id, amount in (
+            ("evt_r1", 500),
+            ("evt_r1", 500),
+            ("evt_r2", 400),
+            ("evt_r3", 1450),
+        ):
+            post_event(client, event_id, "charge.refunded", refunded_charge(pending_order, amount))
 
     assert refunded == [
         (500, 500, OrderStatus.PARTIALLY_REFUNDED, "evt_r1"),

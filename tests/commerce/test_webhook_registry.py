@@ -18,11 +18,11 @@ from commerce.models import (
 from commerce.payments.methods import payment_intent
 from commerce.payments.methods.builtin import PAYMENT_INTENT_EVENTS
 from tests.factories import ItemPageFactory
-from tests.stripe_signing import event_payload, paid_checkout_session, signature_header
+from tests.stripe_signing import paid_checkout_session, refunded_charge
+from tests.stripe_signing import post_signed_event as post_event
 
 pytestmark = pytest.mark.django_db
 
-USD_SECRET = "whsec_test_usd_account"
 INTENT = "pi_test_123"
 
 
@@ -41,16 +41,6 @@ def pending_order(client, stripe_emulator, catalog):
     return Order.objects.get(pk=body["orderId"])
 
 
-def post_event(client, event_id, event_type, data_object):
-    payload = event_payload(event_id, event_type, data_object)
-    return client.post(
-        "/stripe/webhook/",
-        data=payload,
-        content_type="application/json",
-        headers={"Stripe-Signature": signature_header(payload, USD_SECRET)},
-    )
-
-
 @pytest.fixture
 def paid_order(client, pending_order, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
@@ -60,19 +50,6 @@ def paid_order(client, pending_order, django_capture_on_commit_callbacks):
     pending_order.refresh_from_db()
     assert pending_order.status == OrderStatus.PAID
     return pending_order
-
-
-def charge(order, amount_refunded, **overrides):
-    return {
-        "id": "ch_test_1",
-        "object": "charge",
-        "amount": order.total_amount,
-        "amount_refunded": amount_refunded,
-        "currency": order.currency.lower(),
-        "payment_intent": INTENT,
-        "refunded": amount_refunded == order.total_amount,
-        **overrides,
-    }
 
 
 def outcome_of(event_id):
@@ -165,21 +142,21 @@ def test_every_payment_intent_event_reaches_the_payment_intent_handler(
 
 
 def test_charge_refunded_makes_the_order_partially_then_fully_refunded(client, paid_order):
-    post_event(client, "evt_r1", "charge.refunded", charge(paid_order, 500))
+    post_event(client, "evt_r1", "charge.refunded", refunded_charge(paid_order, 500))
     paid_order.refresh_from_db()
     assert (paid_order.status, paid_order.amount_refunded) == (
         OrderStatus.PARTIALLY_REFUNDED,
         500,
     )
 
-    post_event(client, "evt_r2", "charge.refunded", charge(paid_order, 700))
+    post_event(client, "evt_r2", "charge.refunded", refunded_charge(paid_order, 700))
     paid_order.refresh_from_db()
     assert (paid_order.status, paid_order.amount_refunded) == (
         OrderStatus.PARTIALLY_REFUNDED,
         700,
     )
 
-    post_event(client, "evt_r3", "charge.refunded", charge(paid_order, 1450))
+    post_event(client, "evt_r3", "charge.refunded", refunded_charge(paid_order, 1450))
     paid_order.refresh_from_db()
     assert (paid_order.status, paid_order.amount_refunded) == (OrderStatus.REFUNDED, 1450)
     assert list(
@@ -192,8 +169,8 @@ def test_charge_refunded_makes_the_order_partially_then_fully_refunded(client, p
 
 
 def test_a_late_smaller_refund_event_never_lowers_what_was_refunded(client, paid_order):
-    post_event(client, "evt_full", "charge.refunded", charge(paid_order, 1450))
-    post_event(client, "evt_part", "charge.refunded", charge(paid_order, 500))
+    post_event(client, "evt_full", "charge.refunded", refunded_charge(paid_order, 1450))
+    post_event(client, "evt_part", "charge.refunded", refunded_charge(paid_order, 500))
 
     paid_order.refresh_from_db()
     assert (paid_order.status, paid_order.amount_refunded) == (OrderStatus.REFUNDED, 1450)
@@ -210,7 +187,9 @@ def test_a_late_smaller_refund_event_never_lowers_what_was_refunded(client, paid
     ],
 )
 def test_a_refund_that_is_not_the_orders_changes_nothing(client, paid_order, overrides, outcome):
-    post_event(client, "evt_r", "charge.refunded", {**charge(paid_order, 500), **overrides})
+    post_event(
+        client, "evt_r", "charge.refunded", {**refunded_charge(paid_order, 500), **overrides}
+    )
 
     assert outcome_of("evt_r") == outcome
     paid_order.refresh_from_db()
@@ -227,7 +206,10 @@ def test_refunding_a_duplicate_payment_leaves_the_order_paid(client, paid_order)
         stripe_payment_intent_id="pi_paid_twice",
     )
     post_event(
-        client, "evt_d", "charge.refunded", charge(paid_order, 1450, payment_intent="pi_paid_twice")
+        client,
+        "evt_d",
+        "charge.refunded",
+        refunded_charge(paid_order, 1450, payment_intent="pi_paid_twice"),
     )
 
     assert outcome_of("evt_d") == "duplicate payment refunded; order unchanged"
@@ -263,7 +245,9 @@ def test_the_refund_rows_the_store_sent_are_marked_sent_by_their_events(client, 
             },
         ],
     }
-    post_event(client, "evt_r", "charge.refunded", charge(paid_order, 200, refunds=refunds))
+    post_event(
+        client, "evt_r", "charge.refunded", refunded_charge(paid_order, 200, refunds=refunds)
+    )
     post_event(client, "evt_f", "refund.updated", {"id": "re_x", "status": "failed"})
 
     for row in (known, answer_lost, other):

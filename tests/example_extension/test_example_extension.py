@@ -24,13 +24,12 @@ from commerce.signals import order_paid
 from tests.conftest import stripe_client
 from tests.emulator_actions import pay_session
 from tests.factories import ItemPageFactory
-from tests.stripe_signing import event_payload, signature_header
+from tests.stripe_signing import post_signed_event as post_event
 
 from ..commerce.cart_helpers import add, cart_of, post_json
 
 pytestmark = pytest.mark.django_db
 
-USD_SECRET = "whsec_test_usd_account"
 APP = "tests.example_extension"
 
 
@@ -139,16 +138,6 @@ def test_the_gift_is_on_the_order_and_among_the_checkout_sessions_line_items(
         (gift_title, 0),
     ]
     assert session.amount_total == order.total_amount == 15000
-
-
-def post_event(client, event_id, event_type, data_object):
-    payload = event_payload(event_id, event_type, data_object)
-    return client.post(
-        "/stripe/webhook/",
-        data=payload,
-        content_type="application/json",
-        headers={"Stripe-Signature": signature_header(payload, USD_SECRET)},
-    )
 
 
 def test_the_webhook_handler_welcomes_a_new_customer(client, example_app, db):
