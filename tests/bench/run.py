@@ -115,7 +115,7 @@ def wrk_version() -> str:
 
 def redis_url() -> str:
     """The local Redis when it answers (production's shared cache), else "" (memory)."""
-    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     try:
         import redis
 
@@ -123,6 +123,18 @@ def redis_url() -> str:
         return url
     except Exception:
         return ""
+
+
+def forget_cached(url: str, prefix: str) -> None:
+    """Delete what the run left in Redis (sessions, pages, locks): its keys only."""
+    if not url:
+        return
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
 
 
 # HTTP
@@ -225,6 +237,8 @@ class Run:
             "STRIPE_PUBLISHABLE_KEY_EUR": "pk_test_eur",
             "STRIPE_WEBHOOK_SECRET_EUR": "whsec_bench_eur",
             "BENCH_PAID_LOG": str(self.folder / "paid.log"),
+            # Receipts sent by the web process after commit (the default), whatever .env says.
+            "TASKS_BACKEND": "",
             PAGE_CACHE_SETTING: "0",
         }
         env = {
@@ -242,7 +256,9 @@ class Run:
         with database.throwaway(self.folder, not self.arguments.sqlite) as db:
             emulator_port, web_port, cached_port = (servers.free_port() for _ in range(3))
             env = self.environment(db, emulator_port)
-            self.print_machine(db, env)
+            self.machine = self.describe_machine(db, env)
+            print("\n".join(self.machine), flush=True)
+            self.load_at_start = self.load_average()
             os.environ.update(env)
             try:
                 return self.measure_all(db, env, emulator_port, web_port, cached_port, chosen)
@@ -250,21 +266,27 @@ class Run:
                 from django.db import connections
 
                 connections.close_all()
+                forget_cached(self.cache_url, env["CACHE_KEY_PREFIX"])
 
-    def print_machine(self, db: database.Database, env: dict[str, str]) -> None:
+    def describe_machine(self, db: database.Database, env: dict[str, str]) -> list[str]:
         cache = "Redis" if self.cache_url else "each worker's memory (no Redis)"
-        print(f"machine:  {os.cpu_count()} cores, {cpu_model()}, {platform.system()}")
-        print(f"python:   {platform.python_version()}, {wrk_version()}")
-        print(
+        return [
+            f"machine:  {os.cpu_count()} cores, {cpu_model()}, {platform.system()}",
+            f"python:   {platform.python_version()}, {wrk_version()}",
             f"server:   gunicorn, {servers.WORKERS} sync workers, tests.bench.settings "
-            f"(production, DEBUG off), DATABASE_CONN_MAX_AGE={env['DATABASE_CONN_MAX_AGE']}"
-        )
-        print(f"database: {db.label}; cache: {cache}")
-        print(
+            f"(production, DEBUG off), DATABASE_CONN_MAX_AGE={env['DATABASE_CONN_MAX_AGE']}",
+            f"database: {db.label}; cache: {cache}",
             f"load:     wrk, {wrk.CONNECTIONS} connections, {self.plan.rounds} rounds of "
-            f"{self.plan.round_seconds:g} s per side, baseline and target alternating"
-        )
-        sys.stdout.flush()
+            f"{self.plan.round_seconds:g} s per side, baseline and target alternating",
+        ]
+
+    @staticmethod
+    def load_average() -> str:
+        """What else the machine was doing: the 1-minute load average (cores busy)."""
+        try:
+            return f"{os.getloadavg()[0]:.1f}"
+        except OSError:
+            return "unknown"
 
     def measure_all(
         self,
@@ -337,6 +359,10 @@ class Run:
             if wanted(chosen, "webhooks"):
                 self.rows += self.webhook_rows(base, shop.item_ids[0], db)
                 self.progress("measured webhooks", started)
+        print()
+        print("\n".join(self.machine))
+        load = f"load average {self.load_at_start} at the start, {self.load_average()} at the end"
+        print(f"busy:     {load}")
         print()
         print(table(self.rows))
         for note in self.notes:
