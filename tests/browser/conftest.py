@@ -54,3 +54,10 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    """Shoppers' pages come from the shared page cache, as in production: every browser
+    test also checks that what the cache serves works (forms, cart badge, scripts)."""
+    settings.COMMERCE_PAGE_CACHE_SECONDS = 60
