@@ -74,7 +74,7 @@ class SearchResultsPage(Sequence):
 
     paginator = None
 
-    def __init__(self, items: list[ItemPage], number: int, has_next: bool) -> None:
+    def __init__(self, items: list[ItemPage] | list[int], number: int, has_next: bool) -> None:
         self.object_list = items
         self.number = number
         self._has_next = has_next
@@ -85,7 +85,7 @@ class SearchResultsPage(Sequence):
     def __getitem__(self, index: Any) -> Any:
         return self.object_list[index]
 
-    def __iter__(self) -> Iterator[ItemPage]:
+    def __iter__(self) -> Iterator[ItemPage | int]:
         return iter(self.object_list)
 
     def has_next(self) -> bool:
@@ -105,10 +105,16 @@ class SearchResultsPage(Sequence):
 
 
 def search_page(
-    query: str, request: HttpRequest | None = None, page: Any = 1, per_page: int = ITEMS_PER_PAGE
+    query: str,
+    request: HttpRequest | None = None,
+    page: Any = 1,
+    per_page: int = ITEMS_PER_PAGE,
+    ids_only: bool = False,
 ) -> SearchResultsPage:
     """Page `page` of the live items whose title, description or SKU match `query`, most
-    relevant first, among those `request` may see (see `ItemPageQuerySet.visible_to`)."""
+    relevant first, among those `request` may see (see `ItemPageQuerySet.visible_to`):
+    the items, loaded for listing, or with `ids_only` just their ids (for item cards kept
+    in the cache, which need nothing else)."""
     number = page_number(page)
     words = query_words(query)
     if not words:
@@ -116,6 +122,8 @@ def search_page(
     start = (number - 1) * per_page
     ids = ranked_ids(words, request, start, start + per_page + 1)
     shown = ids[:per_page]
+    if ids_only:
+        return SearchResultsPage(shown, number, len(ids) > per_page)
     found = ItemPage.objects.for_listing().in_bulk(shown)
     return SearchResultsPage(
         [found[pk] for pk in shown if pk in found], number, len(ids) > per_page
