@@ -176,6 +176,13 @@ def measure(url: str, seconds: float, **options) -> Callable[[], wrk.WrkResult]:
     return run
 
 
+def with_latency(tally: Tally) -> str:
+    """ "412 req/s, p50 18 ms": the rate and the median of the rounds' median latencies."""
+    if not tally.p50_ms:
+        return rate(tally.rate)
+    return f"{rate(tally.rate)}, p50 {statistics.median(tally.p50_ms):.0f} ms"
+
+
 def page_rows(
     targets: list[tuple[str, str]], baseline_url: str, plan: Plan, goal: float, label: str
 ) -> list[Row]:
@@ -193,8 +200,8 @@ def page_rows(
         rows.append(
             Row(
                 f"{name}{label}",
-                rate(tallies["target"].rate),
-                rate(tallies["baseline"].rate),
+                with_latency(tallies["target"]),
+                with_latency(tallies["baseline"]),
                 f"{share:.2f}",
                 f"≥ {goal:g}",
                 share >= goal,

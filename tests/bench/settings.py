@@ -1,14 +1,15 @@
 """Settings of `make bench`: the production settings, served over plain HTTP on 127.0.0.1.
 
-Everything that makes production production stays (DEBUG off, WhiteNoise serving the
-hashed, compressed static files collectstatic wrote, the database session engine, the
-persistent connections, the templates as they are); only what a benchmark on a
-loopback port cannot have goes: the HTTPS redirect and secure-only cookies, and the
-per-client rate limits (the load tool is one client asking far faster than any
-shopper). The benchmark's own baselines (a bare Wagtail page type, a bare view that
-writes the session) and its measuring hooks live in this app, never in production.
+Everything that makes production production stays: DEBUG off, WhiteNoise serving the
+hashed, compressed static files collectstatic wrote, the Redis cache and session engine
+production uses (when Redis answers), the persistent connections, the templates as
+they are. Only what a benchmark on a loopback port cannot have goes: the HTTPS redirect
+and secure-only cookies, and the per-client rate limits (the load tool is one client
+asking far faster than any shopper). The benchmark's own baselines (a bare Wagtail page
+type, a bare view that writes the session) and its measuring hooks live in this app,
+never in production.
 
-The harness (tests/bench/run.py) sets the environment: DATABASE_URL, CACHE_URL,
+The harness (tests/bench/run.py) sets the environment: DATABASE_URL, REDIS_URL,
 STATIC_ROOT, the Stripe emulator's address and keys.
 """
 
