@@ -1,6 +1,7 @@
 # The store in production: gunicorn behind your TLS proxy, static files by WhiteNoise.
 # Build: docker build -t wagtail-store .
-# Run:   docker compose up   (app + PostgreSQL; see docker-compose.yml)
+# Run:   docker compose up   (PostgreSQL, Redis, two web replicas behind nginx, a worker;
+#        see docker-compose.yml). The image's commands: docker/entrypoint.sh.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -1,16 +1,37 @@
 #!/usr/bin/env bash
-# Container start: apply migrations, then serve with gunicorn.
-# The same script runs in the image and in the test suite (tests/deploy/).
+# Container start. The same script runs in the image and in the test suite (tests/deploy/).
+#   entrypoint.sh          migrate, then serve with gunicorn (one container on its own)
+#   entrypoint.sh migrate  apply migrations and exit (run once, before any web replica)
+#   entrypoint.sh web      serve with gunicorn, no migrations (one of several replicas)
+#   entrypoint.sh worker [db_worker options]  run background tasks (TASKS_BACKEND)
 set -euo pipefail
 
 PYTHON="${PYTHON:-python}"
 HOST="${HOST:-0.0.0.0}"
 PORT="${PORT:-8000}"
 
-"$PYTHON" manage.py migrate --noinput
-exec "$PYTHON" -m gunicorn config.wsgi:application \
-    --bind "${HOST}:${PORT}" \
-    --workers "${WEB_CONCURRENCY:-2}" \
-    --config docker/gunicorn.conf.py \
-    --access-logfile - \
-    --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+migrate() {
+    "$PYTHON" manage.py migrate --noinput
+}
+
+serve() {
+    exec "$PYTHON" -m gunicorn config.wsgi:application \
+        --bind "${HOST}:${PORT}" \
+        --workers "${WEB_CONCURRENCY:-2}" \
+        --config docker/gunicorn.conf.py \
+        --access-logfile - \
+        --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+}
+
+mode="${1:-all}"
+if [ "$#" -gt 0 ]; then shift; fi
+case "$mode" in
+    all) migrate; serve ;;
+    migrate) migrate ;;
+    web) serve ;;
+    worker) exec "$PYTHON" manage.py db_worker --no-reload "$@" ;;
+    *)
+        echo "entrypoint.sh: unknown command '$mode' (all, migrate, web or worker)" >&2
+        exit 64
+        ;;
+esac

@@ -184,3 +184,95 @@ def test_the_image_runs_without_them(context, tmp_path):
 
     checked = run("manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+# --- docker-compose.yml: PostgreSQL, Redis, migrations once, two replicas, a worker --------
+
+APP_SERVICES = ("migrate", "web1", "web2", "worker")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    import yaml
+
+    return yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def nginx_conf() -> str:
+    return (PROJECT_ROOT / "docker" / "nginx.conf").read_text()
+
+
+def test_compose_runs_postgres_redis_two_replicas_a_worker_behind_one_port(compose):
+    services = compose["services"]
+    assert set(services) == {"db", "redis", "migrate", "web1", "web2", "worker", "lb"}
+    assert services["db"]["image"].startswith("postgres:")
+    assert services["redis"]["image"].startswith("redis:")
+    for name in APP_SERVICES:  # one image for all of them, built from this folder
+        assert (services[name]["build"], services[name]["image"]) == (".", "wagtail-store"), name
+    commands = [services[name]["command"] for name in APP_SERVICES]
+    assert commands == [["migrate"], ["web"], ["web"], ["worker"]]
+    assert {name for name, service in services.items() if service.get("ports")} == {"lb"}
+    assert services["lb"]["ports"] == ["127.0.0.1:8000:80"]
+
+
+def test_compose_migrates_once_before_the_replicas_and_the_worker_start(compose):
+    services = compose["services"]
+    assert services["migrate"]["restart"] == "no"
+    assert services["migrate"]["depends_on"]["db"] == {"condition": "service_healthy"}
+    for name in ("web1", "web2", "worker"):
+        assert services[name]["depends_on"] == {
+            "db": {"condition": "service_healthy"},
+            "redis": {"condition": "service_healthy"},
+            "migrate": {"condition": "service_completed_successfully"},
+        }, name
+    assert services["db"]["healthcheck"] and services["redis"]["healthcheck"]
+    assert set(services["lb"]["depends_on"]) == {"web1", "web2"}
+
+
+def test_every_app_container_shares_postgres_redis_and_the_task_queue(compose):
+    from django.utils.module_loading import import_string
+
+    services = compose["services"]
+    environments = [services[name]["environment"] for name in APP_SERVICES]
+    assert all(env == environments[0] for env in environments)
+    env = environments[0]
+    assert env["DATABASE_URL"].startswith("postgres://") and "@db:5432/" in env["DATABASE_URL"]
+    assert env["REDIS_URL"] == "redis://redis:6379/0"
+    assert import_string(env["TASKS_BACKEND"]).__name__ == "DatabaseBackend"
+    assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")
+    assert "CACHE_URL" not in env
+    documented = set(
+        re.findall(r"^([A-Z_]+)=", (PROJECT_ROOT / "envs" / ".env.dist").read_text(), re.M)
+    )
+    assert set(env) <= documented, sorted(set(env) - documented)
+    # Uploaded images: one volume every replica reads and writes.
+    assert {tuple(services[name]["volumes"]) for name in ("web1", "web2")} == {
+        ("media:/app/media",)
+    }
+
+
+def test_the_load_balancer_spreads_requests_over_both_replicas(compose, nginx_conf):
+    services = compose["services"]
+    assert services["lb"]["volumes"] == ["./docker/nginx.conf:/etc/nginx/nginx.conf:ro"]
+    [upstream] = re.findall(r"upstream store \{(.*?)\}", nginx_conf, re.S)
+    assert re.findall(r"server (\S+?):(\d+)", upstream) == [("web1", "8000"), ("web2", "8000")]
+    assert "proxy_pass http://store;" in nginx_conf
+    assert "listen 80;" in nginx_conf
+    # Rate limits count shoppers, not the load balancer: nginx passes the client's address
+    # in the header the replicas read it from, and they trust its forwarded headers.
+    assert "proxy_set_header X-Real-IP $remote_addr;" in nginx_conf
+    env = services["web1"]["environment"]
+    assert env["RATELIMIT_IP_META_KEY"] == "HTTP_X_REAL_IP"
+    assert env["FORWARDED_ALLOW_IPS"] == "*"
+    # nginx waits longer than gunicorn's worker timeout (30 s), which decides instead.
+    [read_timeout] = re.findall(r"proxy_read_timeout (\d+)s;", nginx_conf)
+    assert int(read_timeout) > 30
+
+
+def test_the_image_runs_the_compose_commands_through_its_entrypoint():
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    assert 'ENTRYPOINT ["docker/entrypoint.sh"]' in dockerfile
+    script = (PROJECT_ROOT / "docker" / "entrypoint.sh").read_text()
+    for command in ("migrate", "web", "worker"):
+        assert f"    {command}) " in script, command
