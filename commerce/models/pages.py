@@ -22,6 +22,7 @@ from .. import money
 from ..conf import app_settings
 from ..forms import ItemPageForm
 from ..http import shopper_key
+from ..page_cache import is_shared_page_request
 
 ITEMS_PER_PAGE = 24
 # The rendition every item list shows; prefetched so a list costs the same queries
@@ -185,8 +186,10 @@ class ItemPage(Page):
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # The page gives a first-time shopper their session, so the Buy clicks that follow
-        # (a double click included) arrive as one shopper and share one order.
-        shopper_key(request)
+        # (a double click included) arrive as one shopper and share one order. A page kept
+        # for everyone in the shared cache must not: there cart.js's first request gives it.
+        if not is_shared_page_request(request):
+            shopper_key(request)
         return super().serve(request, *args, **kwargs)
 
     def clean(self) -> None:
