@@ -46,7 +46,7 @@ def buy(request: HttpRequest, item_id: str) -> HttpResponse:
     if page_id is not None:
         # A private item answers like an unknown one, so its id leaks nothing.
         items = ItemPage.objects.purchasable().visible_to(request)
-        item = items.filter(pk=page_id).first()
+        item = items.filter(pk=page_id).select_related("image").first()
     if item is None:
         return _buy_error(request, 404, NOT_FOR_SALE)
 

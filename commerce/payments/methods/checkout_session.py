@@ -174,6 +174,24 @@ def in_flight(payment: Payment) -> bool:
 
 
 def _record_session(payment: Payment, session: dict[str, Any]) -> Payment:
+    expires_at = datetime.fromtimestamp(session["expires_at"], tz=UTC)
+    url = session.get("url") or ""
+    # The usual case in one statement, atomic under the payment row's own lock: the
+    # attempt is still starting and has no session. Anything else (another request
+    # recorded it, a webhook moved it on) is sorted out below, under the order's lock.
+    recorded = Payment.objects.filter(
+        pk=payment.pk, status=PaymentStatus.STARTING, stripe_id=None
+    ).update(
+        stripe_id=session["id"],
+        url=url,
+        expires_at=expires_at,
+        status=PaymentStatus.OPEN,
+        updated_at=timezone.now(),
+    )
+    if recorded:
+        payment.stripe_id, payment.url, payment.expires_at = session["id"], url, expires_at
+        payment.status = PaymentStatus.OPEN
+        return payment
     with transaction.atomic():
         Order.objects.select_for_update().get(pk=payment.order_id)
         locked = Payment.objects.get(pk=payment.pk)
@@ -186,8 +204,8 @@ def _record_session(payment: Payment, session: dict[str, Any]) -> Payment:
             )
             return locked
         locked.stripe_id = session["id"]
-        locked.url = session.get("url") or ""
-        locked.expires_at = datetime.fromtimestamp(session["expires_at"], tz=UTC)
+        locked.url = url
+        locked.expires_at = expires_at
         if locked.status == PaymentStatus.STARTING:
             locked.status = PaymentStatus.OPEN
         locked.save()

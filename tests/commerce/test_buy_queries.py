@@ -1,0 +1,44 @@
+"""Buy costs a fixed, small number of SQL queries around its Stripe call.
+
+A first buy places the order (the item, the shopper's new session, the default taxes,
+the order with its line and tax), claims a payment attempt under the order's lock and
+records the Checkout Session Stripe made in one statement; a second click of the same
+shopper finds the open order and hands out its session again.
+"""
+
+import pytest
+
+from commerce.models import Order, ShopSettings, Tax
+from tests.factories import ImageFactory, ItemPageFactory
+
+pytestmark = pytest.mark.django_db
+
+FIRST_BUY_QUERIES = 31
+REPEATED_BUY_QUERIES = 17
+
+
+@pytest.fixture
+def taxed_item(catalog, home_page):
+    shop = ShopSettings.for_site(home_page.get_site())
+    shop.save()
+    shop.default_taxes.add(Tax.objects.create(name="Sales tax", rate="8.875"))
+    return ItemPageFactory(parent=catalog, title="Mug", price_amount=1450, image=ImageFactory())
+
+
+def test_a_buy_and_its_repeat_stay_within_their_query_budgets(
+    client, stripe_emulator, taxed_item, django_assert_max_num_queries
+):
+    client.get(f"/v1/buy/{taxed_item.pk}/")  # the tax's Stripe TaxRate, the picture's rendition
+    client.cookies.clear()
+
+    with django_assert_max_num_queries(FIRST_BUY_QUERIES):
+        first = client.get(f"/v1/buy/{taxed_item.pk}/")
+    with django_assert_max_num_queries(REPEATED_BUY_QUERIES):
+        again = client.get(f"/v1/buy/{taxed_item.pk}/")
+
+    assert first.status_code == 200 and again.status_code == 200
+    assert again.json() == first.json()
+    order = Order.objects.get(pk=first.json()["orderId"])
+    assert order.tax_amount > 0
+    [payment] = order.payments.all()
+    assert payment.status == "open" and payment.stripe_id == first.json()["sessionId"]
