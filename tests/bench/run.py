@@ -551,8 +551,12 @@ class Run:
         )()
         time.sleep(1)  # deliveries in flight when the round ended finish
         after_fresh = self.webhook_snapshot()
+        fresh_rate, acknowledged = fresh.rate, fresh.requests
         if after_fresh.stored_events >= count:
-            self.notes.append("the fresh round ran out of events: its rate is a lower bound")
+            # Each wrk thread repeats its last event (a duplicate) until it stops: all the
+            # events took at most the round's time, a rate no lower than this.
+            fresh_rate, acknowledged = count / fresh.seconds, count
+            self.notes.append("the fresh webhook round used all its events: its rate is a floor")
         stored = list(PaymentEvent.objects.values_list("stripe_event_id", flat=True))
         replay_file = self.folder / "replayed-events.txt"
         events.write_events_file(
@@ -566,7 +570,7 @@ class Run:
         )()
         time.sleep(1)
         after_replays = self.webhook_snapshot()
-        found = exactly_once.problems(fresh.requests, after_fresh, after_replays)
+        found = exactly_once.problems(acknowledged, after_fresh, after_replays)
         if found:
             raise Broken("webhooks not applied exactly once: " + "; ".join(found))
         goal_applies = db.is_postgresql
@@ -575,9 +579,9 @@ class Run:
         return [
             Row(
                 "webhooks, fresh",
-                f"{fresh.rate:,.0f} events/s",
+                f"{fresh_rate:,.0f} events/s",
                 goal=f"≥ {FRESH_WEBHOOKS_GOAL:g}/s",
-                met=fresh.rate >= FRESH_WEBHOOKS_GOAL if goal_applies else None,
+                met=fresh_rate >= FRESH_WEBHOOKS_GOAL if goal_applies else None,
             ),
             Row(
                 "webhooks, replayed",
