@@ -37,6 +37,9 @@ function request()
    }, body)
 end
 
+-- wrk hands over only the last Set-Cookie header of an answer. Django's session cookie is
+-- the last one it sets (the session middleware answers after the CSRF middleware), and the
+-- harness counts the sessions made, so a lost session cookie fails the run.
 function response(status, headers, body)
    for name, value in pairs(headers) do
       if string.lower(name) == "set-cookie" then
