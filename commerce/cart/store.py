@@ -27,6 +27,8 @@ from django.core import checks
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
+from . import rows
+
 # How long a lock may be held before it lapses (a worker that died holding it), and how
 # long a request waits for one before giving up with CartBusy.
 LOCK_SECONDS = 10
@@ -83,6 +85,8 @@ def _save_record(key: str, data: dict[str, Any]) -> None:
     record.clear()  # no read: the data is replaced, not merged
     record.update(data)
     record.set_expiry(settings.SESSION_COOKIE_AGE)
+    if rows.update_row(record):  # the usual case: one UPDATE of the record's row
+        return
     try:
         record.save(must_create=False)
     except UpdateError:

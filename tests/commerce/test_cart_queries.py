@@ -18,12 +18,12 @@ from .cart_helpers import add, post_json
 
 pytestmark = pytest.mark.django_db
 
-# The session, and the cart's record written (an UPDATE between a savepoint and its
-# release inside the test's transaction); the record itself is read from the cache.
-ADD_BUDGET = 4
+# The session, and the cart's record written in one UPDATE (commerce/cart/rows.py); the
+# record itself is read from the cache.
+ADD_BUDGET = 2
 # Cold: also the record, the items, the discount, and the sites, their shop settings and
 # taxes.
-COLD_ADD_BUDGET = 10
+COLD_ADD_BUDGET = 8
 # The session, the cart's item pages with their images and renditions (the page shows
 # them), and the site and its shop settings for the page's texts.
 PAGE_BUDGET = 6
