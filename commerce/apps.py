@@ -16,3 +16,6 @@ class CommerceConfig(AppConfig):
         from .page_cache.receivers import connect_receivers as connect_page_cache_receivers
 
         connect_page_cache_receivers()
+        from .fragments import connect_receivers as connect_fragment_receivers
+
+        connect_fragment_receivers()

@@ -40,11 +40,13 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["heading"] = self.heading_for(request)
         context["catalogs"] = CatalogPage.objects.live().child_of(self).order_by("path")
-        context["featured_items"] = (
-            ItemPage.objects.for_listing()
+        # Ids only: the cards come from the cache (commerce.fragments).
+        context["featured_items"] = list(
+            ItemPage.objects.live()
             .visible_to(request)
             .descendant_of(self)
-            .order_by("-first_published_at")[:8]
+            .order_by("-first_published_at")
+            .values_list("pk", flat=True)[:8]
         )
         return context
 

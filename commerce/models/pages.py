@@ -9,7 +9,7 @@ from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.coreutils import resolve_model_string
 from wagtail.fields import RichTextField
@@ -21,8 +21,6 @@ from wagtail.search import index
 from .. import money
 from ..conf import app_settings
 from ..forms import ItemPageForm
-from ..http import shopper_key
-from ..page_cache import is_shared_page_request
 
 ITEMS_PER_PAGE = 24
 # The rendition every item list shows; prefetched so a list costs the same queries
@@ -34,6 +32,20 @@ DETAIL_IMAGE_SPEC = "max-960x720"
 def paginate(request: HttpRequest, items: Any, per_page: int = ITEMS_PER_PAGE) -> PaginatorPage:
     """The requested page of a list, tolerant of junk in `?page=` (it gives the first or last)."""
     return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def route_to_child(
+    page: Page, request: HttpRequest, path_components: list[str], child_model: type[Page]
+) -> Any:
+    """`Page.route` for a page whose children are mostly `child_model`: such a child is
+    found with its own fields in one query, where Wagtail's route takes two (the child as a
+    `Page`, then its specific row). Anything else goes Wagtail's way."""
+    if path_components:
+        child = child_model.objects.child_of(page).filter(slug=path_components[0]).first()
+        if child is not None:
+            child._cached_parent_obj = page  # as Wagtail's route does: no query for the parent
+            return child.route(request, path_components[1:])
+    return Page.route(page, request, path_components)
 
 
 def _restricted_q(request: HttpRequest | None) -> Q:
@@ -75,6 +87,11 @@ class ItemPageQuerySet(PageQuerySet):
         images = get_image_model().objects.prefetch_renditions(LISTING_IMAGE_SPEC)
         return self.live().prefetch_related(Prefetch("image", queryset=images)).order_by("path")
 
+    def card_ids(self) -> Any:
+        """The ids of these items in tree order, which is all a list of item cards needs:
+        the cards themselves come from the cache (`commerce.fragments`)."""
+        return self.order_by("path").values_list("pk", flat=True)
+
     def purchasable(self) -> ItemPageQuerySet:
         """Items a shopper can buy right now: live and marked available for sale."""
         return self.live().filter(available_for_sale=True)
@@ -107,13 +124,16 @@ class CatalogPage(Page):
         parents = [resolve_model_string(name, cls._meta.app_label) for name in names]
         return [*parents, CatalogPage]
 
+    def route(self, request: HttpRequest, path_components: list[str]) -> Any:
+        return route_to_child(self, request, path_components, ItemPage)
+
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
         context["subcatalogs"] = (
             CatalogPage.objects.live().child_of(self).exclude(_restricted_q(request))
         ).order_by("path")
-        items = ItemPage.objects.for_listing().visible_to(request).child_of(self)
-        context["items"] = paginate(request, items)
+        items = ItemPage.objects.live().visible_to(request).child_of(self)
+        context["items"] = paginate(request, items.card_ids())
         return context
 
     class Meta:
@@ -183,14 +203,6 @@ class ItemPage(Page):
     @property
     def formatted_price(self) -> str:
         return money.format_amount(self.price_amount, self.currency)
-
-    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        # The page gives a first-time shopper their session, so the Buy clicks that follow
-        # (a double click included) arrive as one shopper and share one order. A page kept
-        # for everyone in the shared cache must not: there cart.js's first request gives it.
-        if not is_shared_page_request(request):
-            shopper_key(request)
-        return super().serve(request, *args, **kwargs)
 
     def clean(self) -> None:
         super().clean()

@@ -30,11 +30,17 @@ def item(live_server, stripe_emulator, catalog):
 
 
 def visit_item_page(live_server, item) -> str:
-    """A first-time shopper opens the item page; returns the cookies it set, as a header."""
+    """A first-time shopper opens the item page, whose script asks for the cart (the
+    header's badge) as every page's does; returns the cookies set, as a header."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(live_server.url + item.url, timeout=10) as page:
         assert page.status == 200
+    badge = urllib.request.Request(
+        live_server.url + "/v2/cart/", headers={"Accept": "application/json"}
+    )
+    with opener.open(badge, timeout=10) as cart:
+        assert cart.status == 200
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
 
 
@@ -63,7 +69,7 @@ def sessions_at_stripe(emulator) -> list:
     return [session for session in sessions.data if session.client_reference_id in references]
 
 
-def test_the_item_page_gives_a_first_time_shopper_a_session(live_server, item):
+def test_a_first_time_shopper_has_a_session_once_the_page_asked_for_the_cart(live_server, item):
     assert "sessionid=" in visit_item_page(live_server, item)
 
 

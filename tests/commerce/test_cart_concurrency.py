@@ -21,11 +21,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def open_shop(live_server, item) -> tuple[str, str]:
-    """A shopper opens an item page: its session and CSRF cookies, as a header, and the token."""
+    """A shopper opens an item page, whose script asks for the cart (the header's badge):
+    the session and CSRF cookies they set, as a header, and the token."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(live_server.url + item.url, timeout=10) as page:
         assert page.status == 200
+    badge = urllib.request.Request(
+        live_server.url + "/v2/cart/", headers={"Accept": "application/json"}
+    )
+    with opener.open(badge, timeout=10) as cart:
+        assert cart.status == 200
     cookies = {cookie.name: cookie.value for cookie in jar}
     assert "sessionid" in cookies and "csrftoken" in cookies
     return "; ".join(f"{name}={value}" for name, value in cookies.items()), cookies["csrftoken"]

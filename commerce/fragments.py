@@ -1,0 +1,163 @@
+"""Parts of shopper pages that are the same for every shopper, their HTML kept in the shared
+cache until a page, a picture, a document or a site changes.
+
+Rendering a list's item cards (each page's URL, its picture's rendition, the formatted
+price) and an item page's breadcrumbs, picture and description is most of what those
+pages cost, and none of it depends on who asks. So each part is rendered once per site
+and kept behind a stamp (`StampedCache`) that any change to a page (saved, published,
+unpublished, moved, deleted), an image, a deleted rendition, a document or a site
+replaces; a page reads all its parts with one cache read, and only missing parts touch
+the database. What differs per shopper (the add-to-cart and Buy forms with their CSRF
+token) is rendered around them on every request, and which items a shopper may see is
+decided by the page's own query before any card is read. Previews always render afresh:
+they show a draft, not what is cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Page, Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from .models import ItemPage
+from .stamped_cache import StampedCache
+
+# How long a part may be kept at most, should a change ever bypass the signals.
+FRAGMENT_SECONDS = 300
+FRAGMENTS = StampedCache("page-fragments", FRAGMENT_SECONDS)
+CARD_FACE_TEMPLATE = "commerce/includes/item_card_face.html"
+# The parts of a page `page_fragments` renders, by name.
+PAGE_FRAGMENT_TEMPLATES = {
+    "breadcrumbs": "commerce/includes/breadcrumbs.html",
+    "item_media": "commerce/includes/item_media.html",
+    "item_description": "commerce/includes/item_description.html",
+}
+
+
+@dataclass(frozen=True)
+class CardItem:
+    """What a card's per-shopper part (the add-to-cart form) needs of its item."""
+
+    pk: int
+    title: str
+    available_for_sale: bool
+
+
+@dataclass(frozen=True)
+class Card:
+    """One item's card: its item and its face's HTML."""
+
+    item: CardItem
+    face: SafeString
+
+
+def _site_key(request: HttpRequest | None) -> int:
+    """URLs are relative within the request's site, absolute to others: parts are per site."""
+    site = Site.find_for_request(request) if request is not None else None
+    return site.pk if site is not None else 0
+
+
+def item_cards(
+    request: HttpRequest | None, items: Iterable[ItemPage | int], heading_level: int = 2
+) -> list[Card]:
+    """The cards of `items` (pages or page ids, already filtered to what `request` may
+    see), in their order. Pages given are rendered from; ids whose card is not cached
+    are loaded with `ItemPage.objects.for_listing()` (a fixed number of queries)."""
+    items = list(items)
+    given = {item.pk: item for item in items if isinstance(item, ItemPage)}
+    ids = [item.pk if isinstance(item, ItemPage) else item for item in items]
+    prefix = f"card:{_site_key(request)}:{heading_level}:"
+
+    def render_missing(keys: set[str]) -> dict[str, tuple[CardItem, str]]:
+        wanted = {int(key.removeprefix(prefix)) for key in keys}
+        pages = {pk: page for pk, page in given.items() if pk in wanted}
+        if unloaded := wanted - pages.keys():
+            pages.update(ItemPage.objects.for_listing().in_bulk(unloaded))
+        template = get_template(CARD_FACE_TEMPLATE)
+        return {
+            f"{prefix}{pk}": (
+                CardItem(page.pk, page.title, page.available_for_sale),
+                template.render({"item": page, "heading_level": heading_level, "request": request}),
+            )
+            for pk, page in pages.items()
+        }
+
+    stored = FRAGMENTS.get_many([f"{prefix}{pk}" for pk in ids], render_missing)
+    cards = []
+    for pk in ids:
+        if (found := stored.get(f"{prefix}{pk}")) is not None:
+            card_item, face = found
+            cards.append(Card(card_item, mark_safe(face)))  # noqa: S308 (our template's output)
+    return cards
+
+
+def page_fragments(
+    request: HttpRequest | None, page: Page, names: Iterable[str]
+) -> dict[str, SafeString]:
+    """The parts `names` (keys of `PAGE_FRAGMENT_TEMPLATES`) of `page` as served to
+    `request`, each rendered with the page and the request as its context."""
+    names = list(names)
+    templates = {name: PAGE_FRAGMENT_TEMPLATES[name] for name in names}
+
+    def render(wanted: Iterable[str]) -> dict[str, str]:
+        context = {"page": page, "request": request}
+        return {name: get_template(templates[name]).render(context) for name in wanted}
+
+    if request is None or getattr(request, "is_preview", False):
+        rendered = render(names)
+    else:
+        prefix = f"page:{_site_key(request)}:{page.pk}:"
+        stored = FRAGMENTS.get_many(
+            [f"{prefix}{name}" for name in names],
+            lambda keys: {
+                f"{prefix}{name}": html
+                for name, html in render(key.removeprefix(prefix) for key in keys).items()
+            },
+        )
+        rendered = {name: stored[f"{prefix}{name}"] for name in names}
+    return {name: mark_safe(html) for name, html in rendered.items()}  # noqa: S308
+
+
+def _out_of_date(sender: Any, **kwargs: Any) -> None:
+    FRAGMENTS.invalidate()
+
+
+def _saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if isinstance(instance, Page):
+        FRAGMENTS.invalidate()
+
+
+def connect_receivers() -> None:
+    """Parts go out of date when a page is saved (published, unpublished, edited), deleted
+    or moved (URLs, titles, prices, descriptions), when an image or a document changes or a
+    rendition is deleted (pictures and links), and when a site changes (URLs)."""
+    uid = "commerce.fragments."
+    post_save.connect(_saved, dispatch_uid=uid + "page_saved")
+    post_delete.connect(_out_of_date, sender=Page, dispatch_uid=uid + "page_deleted")
+    for signal, name in (
+        (page_published, "published"),
+        (page_unpublished, "unpublished"),
+        (post_page_move, "moved"),
+    ):
+        signal.connect(_out_of_date, dispatch_uid=uid + name)
+    image_model = get_image_model()
+    senders = (("image", image_model), ("document", get_document_model()), ("site", Site))
+    for name, sender in senders:
+        for signal, change in ((post_save, "saved"), (post_delete, "deleted")):
+            signal.connect(_out_of_date, sender=sender, dispatch_uid=f"{uid}{name}_{change}")
+    # A new rendition changes no part (parts are rendered with their renditions); a deleted
+    # one (its image's file or focal point changed) may.
+    post_delete.connect(
+        _out_of_date,
+        sender=image_model.get_rendition_model(),
+        dispatch_uid=uid + "rendition_deleted",
+    )

@@ -1,0 +1,32 @@
+"""Tags for the parts of shopper pages kept in the shared cache (see `commerce.fragments`):
+
+{% item_cards items heading_level=2 as cards %}
+{% page_fragments page "breadcrumbs" "item_media" as fragments %}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import template
+from django.utils.safestring import SafeString
+from wagtail.models import Page
+
+from commerce import fragments
+from commerce.models import ItemPage
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def item_cards(
+    context: template.Context, items: Iterable[ItemPage | int], heading_level: int = 2
+) -> list[fragments.Card]:
+    """The cards of `items` (pages or page ids) for this request, in their order."""
+    return fragments.item_cards(context.get("request"), items or [], heading_level)
+
+
+@register.simple_tag(takes_context=True)
+def page_fragments(context: template.Context, page: Page, *names: str) -> dict[str, SafeString]:
+    """The named parts of `page` for this request (see `PAGE_FRAGMENT_TEMPLATES`)."""
+    return fragments.page_fragments(context.get("request"), page, names)

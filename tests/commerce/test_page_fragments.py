@@ -1,0 +1,132 @@
+"""The parts of shopper pages kept in the shared cache (item cards, an item page's
+breadcrumbs, picture and description) are read from it, and never outlive a change."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from commerce.fragments import FRAGMENTS
+from tests.factories import CatalogPageFactory, ImageFactory, ItemPageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def get_sql(client, url: str) -> tuple[str, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode(), [query["sql"] for query in captured.captured_queries]
+
+
+def publish(page, **changes) -> None:
+    for name, value in changes.items():
+        setattr(page, name, value)
+    page.save_revision().publish()
+
+
+def test_a_list_reads_its_cards_from_the_cache(client, item):
+    _, first_sql = get_sql(client, "/v2/item/list/")
+    again, again_sql = get_sql(client, "/v2/item/list/")
+
+    assert any("wagtailimages_rendition" in sql for sql in first_sql)
+    assert not any("wagtailimages" in sql for sql in again_sql)
+    assert f'href="{item.url}"' in again and 'class="item-card__image"' in again
+
+
+def test_each_shopper_gets_a_form_with_their_own_csrf_token(client, item):
+    client.get("/v2/item/list/")  # caches the card
+    other = type(client)()
+    page = other.get("/v2/item/list/").content.decode()
+
+    token = other.cookies["csrftoken"].value
+    assert 'name="csrfmiddlewaretoken"' in page
+    assert client.cookies["csrftoken"].value != token
+    assert f'name="itemId" value="{item.pk}"' in page
+
+
+def test_a_published_change_shows_on_the_cards_and_the_item_page(client, catalog, item):
+    client.get(catalog.url)
+    client.get(item.url)
+
+    publish(item, title="Canvas Tote Bag", price_amount=2750)
+    publish(catalog, title="Bags")
+
+    listing = client.get(catalog.url).content.decode()
+    assert "Canvas Tote Bag" in listing and "$27.50" in listing
+    item_page = client.get(item.url).content.decode()
+    assert ">Bags</a>" in item_page  # the breadcrumbs
+
+
+def test_a_moved_item_links_to_its_new_place(client, home_page, item):
+    client.get("/v2/item/list/")
+    other = CatalogPageFactory(parent=home_page, title="Elsewhere")
+
+    item.move(other, pos="last-child")
+
+    item.refresh_from_db()
+    assert f'href="{item.url}"' in client.get("/v2/item/list/").content.decode()
+    assert item.url.startswith(other.url)
+
+
+def test_a_deleted_picture_leaves_the_card_and_the_item_page(client, item):
+    client.get("/v2/item/list/")
+    client.get(item.url)
+
+    item.image.delete()
+
+    assert "item-card__image--empty" in client.get("/v2/item/list/").content.decode()
+    assert "item-detail--text-only" in client.get(item.url).content.decode()
+    assert "item-detail__image" not in client.get(item.url).content.decode()
+
+
+def test_an_edited_description_shows_after_publishing(client, item):
+    client.get(item.url)
+    publish(item, description="<p>Now with a zip.</p>")
+    assert "Now with a zip." in client.get(item.url).content.decode()
+
+
+def test_a_preview_shows_the_draft_not_the_cached_page(client, item):
+    client.get(item.url)  # the live description is cached
+    draft = item.get_latest_revision_as_object()
+    draft.description = "<p>Draft words only.</p>"
+
+    preview = draft.make_preview_request()
+
+    assert "Draft words only." in preview.rendered_content
+    assert "Draft words only." not in client.get(item.url).content.decode()
+
+
+def test_cards_out_of_date_are_rendered_again_in_a_fixed_number_of_queries(client, catalog):
+    for number in range(12):
+        ItemPageFactory(parent=catalog, title=f"Thing {number}", image=ImageFactory())
+    client.get("/v2/item/list/")
+    _, warm = get_sql(client, "/v2/item/list/")
+
+    FRAGMENTS.invalidate()
+    _, cold = get_sql(client, "/v2/item/list/")
+
+    # The items, their images and their renditions, whatever the number of cards.
+    assert len(cold) == len(warm) + 3
+
+
+def test_the_item_page_writes_no_session_the_cart_badge_does(client, item):
+    response = client.get(item.url)
+
+    assert "sessionid" not in response.cookies
+    assert not Session.objects.exists()
+    badge = client.get("/v2/cart/", HTTP_ACCEPT="application/json")
+    assert badge.status_code == 200 and "sessionid" in badge.cookies
+    assert Session.objects.count() == 1
+
+
+def test_a_changed_site_renders_the_cards_again(client, item):
+    from wagtail.models import Site
+
+    client.get("/v2/item/list/")
+    Site.objects.get(is_default_site=True).save()
+
+    _, sql = get_sql(client, "/v2/item/list/")
+    assert any("wagtailimages_rendition" in query for query in sql)
