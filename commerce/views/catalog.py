@@ -33,7 +33,7 @@ def item_detail(request: HttpRequest, item_id: str) -> HttpResponse:
 @require_GET
 def item_list(request: HttpRequest) -> HttpResponse:
     """`GET /v2/item/list/`: every live item of every catalog, paginated."""
-    items = paginate(request, ItemPage.objects.for_listing().visible_to(request))
+    items = paginate(request, ItemPage.objects.live().visible_to(request).card_ids())
     return TemplateResponse(request, "commerce/item_list.html", {"items": items})
 
 
