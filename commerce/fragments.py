@@ -7,21 +7,24 @@ pages cost, and none of it depends on who asks. So each part is rendered once pe
 and kept behind a stamp (`StampedCache`) that any change to a page (saved, published,
 unpublished, moved, deleted), an image, a deleted rendition, a document or a site
 replaces; a page reads all its parts with one cache read, and only missing parts touch
-the database. What differs per shopper (the add-to-cart and Buy forms with their CSRF
-token) is rendered around them on every request, and which items a shopper may see is
-decided by the page's own query before any card is read. Previews always render afresh:
-they show a draft, not what is cached.
+the database. What differs per shopper is not cached: the Buy form is rendered on every
+request, and a card's add-to-cart form is cached with markers in place of the CSRF token
+and of the page's path, replaced on every request (rendering two dozen such forms cost
+more than the rest of a list page). Which items a shopper may see is decided by the
+page's own query before any card is read. Previews always render afresh: they show a
+draft, not what is cached.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template.loader import get_template
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -34,7 +37,7 @@ from .stamped_cache import StampedCache
 # How long a part may be kept at most, should a change ever bypass the signals.
 FRAGMENT_SECONDS = 300
 FRAGMENTS = StampedCache("page-fragments", FRAGMENT_SECONDS)
-CARD_FACE_TEMPLATE = "commerce/includes/item_card_face.html"
+CARD_TEMPLATE = "commerce/includes/item_card.html"
 # The parts of a page `page_fragments` renders, by name.
 PAGE_FRAGMENT_TEMPLATES = {
     "breadcrumbs": "commerce/includes/breadcrumbs.html",
@@ -43,21 +46,23 @@ PAGE_FRAGMENT_TEMPLATES = {
 }
 
 
-@dataclass(frozen=True)
-class CardItem:
-    """What a card's per-shopper part (the add-to-cart form) needs of its item."""
-
-    pk: int
-    title: str
-    available_for_sale: bool
+# Markers for what a cached card's add-to-cart form holds per request.
+CSRF_TOKEN_MARKER = "csrf0token0marker0replaced0on0every0request"  # noqa: S105 (no secret)
+PATH_MARKER = "/path-marker-replaced-on-every-request/"
 
 
-@dataclass(frozen=True)
-class Card:
-    """One item's card: its item and its face's HTML."""
+class _CardRequest:
+    """The request as a cached card sees it: itself for URLs (its site), a marker for the
+    path that the card's form sends the shopper back to."""
 
-    item: CardItem
-    face: SafeString
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._request, name)
+
+    def get_full_path(self) -> str:
+        return PATH_MARKER
 
 
 def _site_key(request: HttpRequest | None) -> int:
@@ -67,37 +72,40 @@ def _site_key(request: HttpRequest | None) -> int:
 
 
 def item_cards(
-    request: HttpRequest | None, items: Iterable[ItemPage | int], heading_level: int = 2
-) -> list[Card]:
+    request: HttpRequest, items: Iterable[ItemPage | int], heading_level: int = 2
+) -> list[SafeString]:
     """The cards of `items` (pages or page ids, already filtered to what `request` may
-    see), in their order. Pages given are rendered from; ids whose card is not cached
-    are loaded with `ItemPage.objects.for_listing()` (a fixed number of queries)."""
+    see), in their order, each with this request's CSRF token and path in its form.
+    Pages given are rendered from; ids whose card is not cached are loaded with
+    `ItemPage.objects.for_listing()` (a fixed number of queries)."""
     items = list(items)
     given = {item.pk: item for item in items if isinstance(item, ItemPage)}
     ids = [item.pk if isinstance(item, ItemPage) else item for item in items]
     prefix = f"card:{_site_key(request)}:{heading_level}:"
 
-    def render_missing(keys: set[str]) -> dict[str, tuple[CardItem, str]]:
+    def render_missing(keys: set[str]) -> dict[str, str]:
         wanted = {int(key.removeprefix(prefix)) for key in keys}
         pages = {pk: page for pk, page in given.items() if pk in wanted}
         if unloaded := wanted - pages.keys():
             pages.update(ItemPage.objects.for_listing().in_bulk(unloaded))
-        template = get_template(CARD_FACE_TEMPLATE)
+        template = get_template(CARD_TEMPLATE)
+        context = {
+            "heading_level": heading_level,
+            "request": _CardRequest(request),
+            "csrf_token": CSRF_TOKEN_MARKER,
+        }
         return {
-            f"{prefix}{pk}": (
-                CardItem(page.pk, page.title, page.available_for_sale),
-                template.render({"item": page, "heading_level": heading_level, "request": request}),
-            )
+            f"{prefix}{pk}": template.render({**context, "item": page})
             for pk, page in pages.items()
         }
 
     stored = FRAGMENTS.get_many([f"{prefix}{pk}" for pk in ids], render_missing)
-    cards = []
-    for pk in ids:
-        if (found := stored.get(f"{prefix}{pk}")) is not None:
-            card_item, face = found
-            cards.append(Card(card_item, mark_safe(face)))  # noqa: S308 (our template's output)
-    return cards
+    token, path = get_token(request), escape(request.get_full_path())
+    return [
+        mark_safe(card.replace(CSRF_TOKEN_MARKER, token).replace(PATH_MARKER, path))  # noqa: S308
+        for pk in ids
+        if (card := stored.get(f"{prefix}{pk}")) is not None
+    ]
 
 
 def page_fragments(

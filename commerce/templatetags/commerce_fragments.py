@@ -21,9 +21,9 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def item_cards(
     context: template.Context, items: Iterable[ItemPage | int], heading_level: int = 2
-) -> list[fragments.Card]:
+) -> list[SafeString]:
     """The cards of `items` (pages or page ids) for this request, in their order."""
-    return fragments.item_cards(context.get("request"), items or [], heading_level)
+    return fragments.item_cards(context["request"], items or [], heading_level)
 
 
 @register.simple_tag(takes_context=True)

@@ -3,6 +3,8 @@ breadcrumbs, picture and description) are read from it, and never outlive a chan
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import connection
@@ -19,6 +21,10 @@ def get_sql(client, url: str) -> tuple[str, list[str]]:
         response = client.get(url)
     assert response.status_code == 200
     return response.content.decode(), [query["sql"] for query in captured.captured_queries]
+
+
+def form_token(page: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
 
 
 def publish(page, **changes) -> None:
@@ -38,13 +44,29 @@ def test_a_list_reads_its_cards_from_the_cache(client, item):
 
 def test_each_shopper_gets_a_form_with_their_own_csrf_token(client, item):
     client.get("/v2/item/list/")  # caches the card
-    other = type(client)()
+    other = type(client)(enforce_csrf_checks=True)
     page = other.get("/v2/item/list/").content.decode()
 
-    token = other.cookies["csrftoken"].value
-    assert 'name="csrfmiddlewaretoken"' in page
-    assert client.cookies["csrftoken"].value != token
+    assert 'name="csrfmiddlewaretoken"' in page and "marker" not in page
+    assert client.cookies["csrftoken"].value != other.cookies["csrftoken"].value
     assert f'name="itemId" value="{item.pk}"' in page
+    # The token in the form is one that the shopper's own cookie accepts.
+    cart_add = other.post(
+        "/v2/cart/add/",
+        {"itemId": item.pk, "csrfmiddlewaretoken": form_token(page)},
+        HTTP_ACCEPT="application/json",
+    )
+    assert cart_add.status_code == 200, cart_add.content
+
+
+def test_each_card_form_sends_the_shopper_back_to_the_page_they_are_on(client, catalog, item):
+    client.get("/v2/item/list/")  # caches the card
+    on_list = client.get("/v2/item/list/?page=1&sort=new").content.decode()
+    on_catalog = client.get(catalog.url).content.decode()
+
+    assert 'name="next" value="/v2/item/list/?page=1&amp;sort=new"' in on_list
+    assert f'name="next" value="{catalog.url}"' in on_catalog
+    assert "marker" not in on_list + on_catalog
 
 
 def test_a_published_change_shows_on_the_cards_and_the_item_page(client, catalog, item):
