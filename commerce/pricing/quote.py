@@ -240,23 +240,26 @@ def quote(
     subtotal = sum(amounts)
     shares = spread(discount_amount(subtotal, discount, currency), amounts)
     fractions = _tax_fractions(taxes)
-    quoted = tuple(
-        QuotedLine(line, amount, share, _line_taxes(amount - share, fractions))
-        for line, amount, share in zip(lines, amounts, shares, strict=True)
-    )
-    tax_totals = tuple(
-        TaxTotal(tax, sum(line.taxes[position].amount for line in quoted))
-        for position, tax in enumerate(taxes)
-    )
+    # One pass over the lines, adding up each tax as it goes (a cart is priced per change).
+    tax_sums = [0] * len(fractions)
+    quoted = []
+    for line, amount, share in zip(lines, amounts, shares, strict=True):
+        line_taxes = _line_taxes(amount - share, fractions)
+        for position, line_tax in enumerate(line_taxes):
+            tax_sums[position] += line_tax.amount
+        quoted.append(QuotedLine(line, amount, share, line_taxes))
+    tax_totals = tuple(TaxTotal(tax, amount) for tax, amount in zip(taxes, tax_sums, strict=True))
+    discounted = subtotal - sum(shares)
     return Quote(
         currency=currency.upper(),
-        lines=quoted,
+        lines=tuple(quoted),
         discount_terms=discount,
         subtotal=subtotal,
-        discount=sum(shares),
+        discount=subtotal - discounted,
         taxes=tax_totals,
-        tax=sum(total.amount for total in tax_totals),
-        total=sum(line.total for line in quoted),
+        tax=sum(tax_sums),
+        # The sum of the lines' totals: discounted amounts plus exclusive taxes.
+        total=discounted + sum(total.amount for total in tax_totals if not total.tax.inclusive),
         count=sum(line.quantity for line in lines),
     )
 
