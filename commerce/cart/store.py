@@ -34,6 +34,9 @@ from . import rows
 LOCK_SECONDS = 10
 LOCK_WAIT_SECONDS = 5.0
 LOCK_POLL_SECONDS = 0.01
+# A lock released sooner than this after it was taken cannot have lapsed yet, whatever the
+# cache server's clock: it is deleted without first reading whose it is.
+LOCK_SURELY_HELD_SECONDS = LOCK_SECONDS - 2
 
 
 class CartBusy(Exception):
@@ -106,22 +109,30 @@ def session_data(session_key: str) -> dict[str, Any]:
     return dict(_store(session_key).load())
 
 
+def lock_name(name: str) -> str:
+    """The cache key of the lock called `name`."""
+    return "commerce:cart-lock:" + hashlib.sha256(name.encode()).hexdigest()[:40]
+
+
 @contextlib.contextmanager
 def locked(name: str) -> Iterator[None]:
     """Hold the lock called `name` in the default cache (Redis in production, shared by
     every worker; `cache.add` is atomic there). Waits at most LOCK_WAIT_SECONDS."""
-    lock_key = "commerce:cart-lock:" + hashlib.sha256(name.encode()).hexdigest()[:40]
+    lock_key = lock_name(name)
     token = uuid.uuid4().hex
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    while not cache.add(lock_key, token, LOCK_SECONDS):
-        if time.monotonic() >= deadline:
+    while True:
+        asked = time.monotonic()  # the lock, if taken now, lasts LOCK_SECONDS from after this
+        if cache.add(lock_key, token, LOCK_SECONDS):
+            break
+        if asked >= deadline:
             raise CartBusy(name)
         time.sleep(LOCK_POLL_SECONDS)
     try:
         yield
     finally:
         # Only our own lock: one that lapsed and was taken by another request stays.
-        if cache.get(lock_key) == token:
+        if time.monotonic() - asked < LOCK_SURELY_HELD_SECONDS or cache.get(lock_key) == token:
             cache.delete(lock_key)
 
 
