@@ -32,6 +32,7 @@ from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .models import ItemPage
+from .page_cache import is_shared_page_request
 from .stamped_cache import StampedCache
 
 # How long a part may be kept at most, should a change ever bypass the signals.
@@ -48,6 +49,9 @@ PAGE_FRAGMENT_TEMPLATES = {
 
 # Markers for what a cached card's add-to-cart form holds per request.
 CSRF_TOKEN_MARKER = "csrf0token0marker0replaced0on0every0request"  # noqa: S105 (no secret)
+# The whole field as `{% csrf_token %}` renders it: a page kept for everyone in the shared
+# page cache carries no token (commerce/page_cache), so there the field goes.
+MARKED_CSRF_FIELD = f'<input type="hidden" name="csrfmiddlewaretoken" value="{CSRF_TOKEN_MARKER}">'
 PATH_MARKER = "/path-marker-replaced-on-every-request/"
 
 
@@ -100,9 +104,13 @@ def item_cards(
         }
 
     stored = FRAGMENTS.get_many([f"{prefix}{pk}" for pk in ids], render_missing)
-    token, path = get_token(request), escape(request.get_full_path())
+    path = escape(request.get_full_path())
+    if is_shared_page_request(request):
+        marker, token = MARKED_CSRF_FIELD, ""
+    else:
+        marker, token = CSRF_TOKEN_MARKER, get_token(request)
     return [
-        mark_safe(card.replace(CSRF_TOKEN_MARKER, token).replace(PATH_MARKER, path))  # noqa: S308
+        mark_safe(card.replace(marker, token).replace(PATH_MARKER, path))  # noqa: S308
         for pk in ids
         if (card := stored.get(f"{prefix}{pk}")) is not None
     ]
