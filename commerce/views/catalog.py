@@ -41,5 +41,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """`GET /search/?query=`: items matching the shopper's words."""
     query = clean_query(request.GET.get("query", ""))
-    items = search_page(query, request, request.GET.get("page", 1)) if query else None
+    # Only ids: the item cards come from the cache (commerce/fragments.py).
+    page = request.GET.get("page", 1)
+    items = search_page(query, request, page, ids_only=True) if query else None
     return TemplateResponse(request, "commerce/search.html", {"query": query, "items": items})
