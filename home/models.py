@@ -34,6 +34,15 @@ class HomePage(Page):
     max_count = 1
     subpage_types = ["commerce.CatalogPage"]
 
+    def route(self, request: HttpRequest, path_components: list[str]) -> Any:
+        # Items (catalog/item/ and deeper) in one query; the home page's own children
+        # (catalogs) Wagtail's way.
+        if len(path_components) >= 2:
+            from commerce.models.pages import route_to_item
+
+            return route_to_item(self, request, path_components)
+        return super().route(request, path_components)
+
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         from commerce.models import CatalogPage, ItemPage
 

@@ -34,17 +34,20 @@ def paginate(request: HttpRequest, items: Any, per_page: int = ITEMS_PER_PAGE) -
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
-def route_to_child(
-    page: Page, request: HttpRequest, path_components: list[str], child_model: type[Page]
-) -> Any:
-    """`Page.route` for a page whose children are mostly `child_model`: such a child is
-    found with its own fields in one query, where Wagtail's route takes two (the child as a
-    `Page`, then its specific row). Anything else goes Wagtail's way."""
+def route_to_item(page: Page, request: HttpRequest, path_components: list[str]) -> Any:
+    """`Page.route` for a page with items below it: an item is found by its URL path with
+    its own fields in one query, where Wagtail's route takes two per level (each page on
+    the way as a `Page`, then its specific row). Anything else goes Wagtail's way.
+
+    Wagtail keeps `url_path` right through moves and slug changes, and its route checks
+    only the page it arrives at (live or not), as this does; catalogs do not route
+    themselves.
+    """
     if path_components:
-        child = child_model.objects.child_of(page).filter(slug=path_components[0]).first()
-        if child is not None:
-            child._cached_parent_obj = page  # as Wagtail's route does: no query for the parent
-            return child.route(request, path_components[1:])
+        url_path = page.url_path + "/".join(path_components) + "/"
+        item = ItemPage.objects.filter(url_path=url_path).first()
+        if item is not None:
+            return item.route(request, [])
     return Page.route(page, request, path_components)
 
 
@@ -125,7 +128,7 @@ class CatalogPage(Page):
         return [*parents, CatalogPage]
 
     def route(self, request: HttpRequest, path_components: list[str]) -> Any:
-        return route_to_child(self, request, path_components, ItemPage)
+        return route_to_item(self, request, path_components)
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)

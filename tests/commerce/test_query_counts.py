@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 # Warm (item cards and item page parts in the cache, see commerce/fragments.py): the site,
 # the route to the page, view restrictions, the header menu, and the page's own queries
 # (a catalog's subcatalogs, item count and one page of item ids).
-QUERY_BUDGETS = {"catalog": 11, "item": 9, "item list": 5, "home": 8}
+QUERY_BUDGETS = {"catalog": 11, "item": 7, "item list": 5, "home": 8}
 
 
 def build_catalog(home_page, size):
