@@ -33,10 +33,12 @@ class StampedCache:
         self.prefix = f"commerce:stamped:{name}:"
         # A bound on staleness should a change ever bypass the signals (a queryset update).
         self.timeout = timeout
-        # At most this many values kept in this process's memory (0: none), all under
-        # one stamp: by name, (value, the time.time() after which it is out of date).
+        # At most this many values kept in this process's memory (0: none), by name, as
+        # stored: (stamp, value, the time.time() after which it is out of date). Each
+        # entry keeps its own stamp, so a thread still reading under an older stamp never
+        # passes its value to one reading under the new stamp.
         self.kept_in_process = kept_in_process
-        self._kept: dict[str, tuple[Any, float]] = {}
+        self._kept: dict[str, tuple[Any, ...]] = {}
         self._kept_stamp: str | None = None
 
     def get_many(
@@ -110,8 +112,8 @@ class StampedCache:
         found: dict[str, tuple[Any, ...]] = {}
         for name in names:
             kept = self._kept.get(name)
-            if kept is not None and kept[1] > now:
-                found[name] = (stamp, kept[0])
+            if kept is not None and kept[0] == stamp and kept[2] > now:
+                found[name] = kept
         missing = [name for name in names if name not in found]
         if missing:
             for name, stored in cache.get_many(missing).items():
@@ -128,7 +130,7 @@ class StampedCache:
         if self._kept_stamp != stamp or len(self._kept) >= self.kept_in_process:
             self._kept = {}
             self._kept_stamp = stamp
-        self._kept[name] = (stored[1], stored[2])
+        self._kept[name] = stored
 
     def _new_stamp(self) -> str:
         stamp = uuid.uuid4().hex

@@ -242,6 +242,22 @@ def test_a_value_kept_in_process_is_used_only_while_its_stamp_is_current(monkeyp
     assert kept.get_many(["a"], compute) == {"a": "a-3"}
 
 
+def test_a_value_kept_by_a_thread_reading_under_an_older_stamp_is_not_used():
+    """Threads share a process's memory: one still working under the old stamp may keep
+    its value after another has moved memory to the new stamp. Each kept entry carries
+    its stamp, so that value is never used under the new one."""
+    from django.core.cache import cache as shared
+
+    kept = StampedCache("test-threads", 60, kept_in_process=8)
+    assert kept.get_many(["a"], lambda keys: {"a": "new"}) == {"a": "new"}
+    current = shared.get(kept.stamp_key)
+    # What the slower thread leaves behind: its value, under the stamp it had read.
+    kept._kept[f"{kept.prefix}a"] = ("an older stamp", "old", time.time() + 60)
+    shared.delete(f"{kept.prefix}a")
+    assert kept.get_many(["a"], lambda keys: {"a": "recomputed"}) == {"a": "recomputed"}
+    assert shared.get(kept.stamp_key) == current
+
+
 def test_a_value_read_from_the_shared_cache_is_kept_until_it_was_due_to_expire(monkeypatch):
     """A process that finds a value another stored keeps it no longer than that value's
     own timeout, counted from when it was worked out."""
