@@ -28,7 +28,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page, Site
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .models import ItemPage
@@ -116,6 +116,20 @@ def item_cards(
     ]
 
 
+def listed_ids(request: HttpRequest, name: str, ids: Iterable[int]) -> list[int]:
+    """The ids of a list named `name` (say, a catalog's items), as `ids` (a query already
+    filtered to what `request` may see) gives them, kept in the cache per set of view
+    restrictions the request has not passed, so a list page needs neither its count nor
+    a page of ids from the database."""
+    from hashlib import sha256
+
+    from .models.pages import _restricted_q
+
+    hidden = sha256(str(_restricted_q(request)).encode()).hexdigest()[:16]
+    key = f"ids:{_site_key(request)}:{name}:{hidden}"
+    return FRAGMENTS.get_many([key], lambda missing: {key: list(ids)})[key]
+
+
 def page_fragments(
     request: HttpRequest | None, page: Page, names: Iterable[str]
 ) -> dict[str, SafeString]:
@@ -154,8 +168,9 @@ def _saved(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 def connect_receivers() -> None:
     """Parts go out of date when a page is saved (published, unpublished, edited), deleted
-    or moved (URLs, titles, prices, descriptions), when an image or a document changes or a
-    rendition is deleted (pictures and links), and when a site changes (URLs)."""
+    or moved (URLs, titles, prices, descriptions, lists), when an image or a document
+    changes or a rendition is deleted (pictures and links), when a site changes (URLs) and
+    when a view restriction does (lists)."""
     uid = "commerce.fragments."
     post_save.connect(_saved, dispatch_uid=uid + "page_saved")
     post_delete.connect(_out_of_date, sender=Page, dispatch_uid=uid + "page_deleted")
@@ -166,7 +181,12 @@ def connect_receivers() -> None:
     ):
         signal.connect(_out_of_date, dispatch_uid=uid + name)
     image_model = get_image_model()
-    senders = (("image", image_model), ("document", get_document_model()), ("site", Site))
+    senders = (
+        ("image", image_model),
+        ("document", get_document_model()),
+        ("site", Site),
+        ("restriction", PageViewRestriction),
+    )
     for name, sender in senders:
         for signal, change in ((post_save, "saved"), (post_delete, "deleted")):
             signal.connect(_out_of_date, sender=sender, dispatch_uid=f"{uid}{name}_{change}")

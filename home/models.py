@@ -44,19 +44,21 @@ class HomePage(Page):
         return super().route(request, path_components)
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from commerce.fragments import listed_ids
         from commerce.models import CatalogPage, ItemPage
 
         context = super().get_context(request, *args, **kwargs)
         context["heading"] = self.heading_for(request)
         context["catalogs"] = CatalogPage.objects.live().child_of(self).order_by("path")
-        # Ids only: the cards come from the cache (commerce.fragments).
-        context["featured_items"] = list(
+        # Ids only, kept in the cache as the cards are (commerce.fragments).
+        newest = (
             ItemPage.objects.live()
             .visible_to(request)
             .descendant_of(self)
             .order_by("-first_published_at")
             .values_list("pk", flat=True)[:8]
         )
+        context["featured_items"] = listed_ids(request, f"newest:{self.pk}", newest)
         return context
 
     def heading_for(self, request: HttpRequest | None) -> str:

@@ -135,8 +135,10 @@ class CatalogPage(Page):
         context["subcatalogs"] = (
             CatalogPage.objects.live().child_of(self).exclude(_restricted_q(request))
         ).order_by("path")
-        items = ItemPage.objects.live().visible_to(request).child_of(self)
-        context["items"] = paginate(request, items.card_ids())
+        from ..fragments import listed_ids
+
+        items = ItemPage.objects.live().visible_to(request).child_of(self).card_ids()
+        context["items"] = paginate(request, listed_ids(request, f"catalog:{self.pk}", items))
         return context
 
     class Meta:

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
+from ..fragments import listed_ids
 from ..identifiers import parse_page_id
 from ..models import ItemPage
 from ..models.pages import paginate
@@ -33,7 +34,8 @@ def item_detail(request: HttpRequest, item_id: str) -> HttpResponse:
 @require_GET
 def item_list(request: HttpRequest) -> HttpResponse:
     """`GET /v2/item/list/`: every live item of every catalog, paginated."""
-    items = paginate(request, ItemPage.objects.live().visible_to(request).card_ids())
+    ids = listed_ids(request, "items", ItemPage.objects.live().visible_to(request).card_ids())
+    items = paginate(request, ids)
     return TemplateResponse(request, "commerce/item_list.html", {"items": items})
 
 
