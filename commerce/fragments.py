@@ -17,7 +17,8 @@ draft, not what is cached.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from hashlib import sha256
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
@@ -116,18 +117,16 @@ def item_cards(
     ]
 
 
-def listed_ids(request: HttpRequest, name: str, ids: Iterable[int]) -> list[int]:
-    """The ids of a list named `name` (say, a catalog's items), as `ids` (a query already
+def listed_ids(request: HttpRequest, name: str, ids: Callable[[], Iterable[int]]) -> list[int]:
+    """The ids of a list named `name` (say, a catalog's items), as `ids()` (a query already
     filtered to what `request` may see) gives them, kept in the cache per set of view
     restrictions the request has not passed, so a list page needs neither its count nor
-    a page of ids from the database."""
-    from hashlib import sha256
-
+    a page of ids from the database (nor builds the query)."""
     from .models.pages import _restricted_q
 
     hidden = sha256(str(_restricted_q(request)).encode()).hexdigest()[:16]
     key = f"ids:{_site_key(request)}:{name}:{hidden}"
-    return FRAGMENTS.get_many([key], lambda missing: {key: list(ids)})[key]
+    return FRAGMENTS.get_many([key], lambda missing: {key: list(ids())})[key]
 
 
 def page_fragments(

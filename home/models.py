@@ -50,14 +50,17 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["heading"] = self.heading_for(request)
         context["catalogs"] = CatalogPage.objects.live().child_of(self).order_by("path")
+
         # Ids only, kept in the cache as the cards are (commerce.fragments).
-        newest = (
-            ItemPage.objects.live()
-            .visible_to(request)
-            .descendant_of(self)
-            .order_by("-first_published_at")
-            .values_list("pk", flat=True)[:8]
-        )
+        def newest() -> Any:
+            return (
+                ItemPage.objects.live()
+                .visible_to(request)
+                .descendant_of(self)
+                .order_by("-first_published_at")
+                .values_list("pk", flat=True)[:8]
+            )
+
         context["featured_items"] = listed_ids(request, f"newest:{self.pk}", newest)
         return context
 

@@ -137,7 +137,9 @@ class CatalogPage(Page):
         ).order_by("path")
         from ..fragments import listed_ids
 
-        items = ItemPage.objects.live().visible_to(request).child_of(self).card_ids()
+        def items() -> Any:
+            return ItemPage.objects.live().visible_to(request).child_of(self).card_ids()
+
         context["items"] = paginate(request, listed_ids(request, f"catalog:{self.pk}", items))
         return context
 

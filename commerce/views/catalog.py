@@ -34,7 +34,9 @@ def item_detail(request: HttpRequest, item_id: str) -> HttpResponse:
 @require_GET
 def item_list(request: HttpRequest) -> HttpResponse:
     """`GET /v2/item/list/`: every live item of every catalog, paginated."""
-    ids = listed_ids(request, "items", ItemPage.objects.live().visible_to(request).card_ids())
+    ids = listed_ids(
+        request, "items", lambda: ItemPage.objects.live().visible_to(request).card_ids()
+    )
     items = paginate(request, ids)
     return TemplateResponse(request, "commerce/item_list.html", {"items": items})
 
