@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
+import time
 from collections.abc import Callable
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -16,6 +21,9 @@ logger = logging.getLogger(__name__)
 UNAVAILABLE_MESSAGE = "The store could not handle this request right now. Please try again."
 TOO_LARGE_MESSAGE = "The request body is too large."
 BAD_REQUEST_MESSAGE = "The request could not be read."
+# How long concurrent first requests of one browser may join the session the first made.
+FIRST_SESSION_CLAIM_SECONDS = 60
+FIRST_SESSION_WAIT_SECONDS = 5
 
 
 def json_error(status: int, message: str, **extra: Any) -> JsonResponse:
@@ -29,9 +37,36 @@ def method_not_allowed(request: HttpRequest, allowed: list[str]) -> JsonResponse
 
 
 def shopper_key(request: HttpRequest) -> str:
-    """A stable id for this browser: its session key, creating the session if needed."""
-    if not request.session.session_key:
+    """A stable id for this browser: its session key, creating the session if needed.
+
+    Pages give no session (they may come from the shared page cache), so a first-time
+    shopper's double click on a plain Buy form arrives as two requests without one. They
+    do carry the same CSRF cookie: the first of them to claim that cookie creates the
+    session and the others join it, so the clicks are one shopper with one order.
+    """
+    if request.session.session_key:
+        return request.session.session_key
+    browser = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    if not browser:
         request.session.save()
+        return request.session.session_key or ""
+    claim = "commerce:first-session:" + hashlib.sha256(browser.encode()).hexdigest()
+    if cache.add(claim, "", timeout=FIRST_SESSION_CLAIM_SECONDS):
+        request.session.save()
+        cache.set(claim, request.session.session_key, timeout=FIRST_SESSION_CLAIM_SECONDS)
+        return request.session.session_key or ""
+    deadline = time.monotonic() + FIRST_SESSION_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        existing = cache.get(claim)
+        if existing:
+            request.session = import_module(settings.SESSION_ENGINE).SessionStore(existing)
+            if request.session.exists(existing):
+                request.session.modified = True  # so this answer sets the cookie too
+                return existing
+            break
+        time.sleep(0.02)
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+    request.session.save()
     return request.session.session_key or ""
 
 

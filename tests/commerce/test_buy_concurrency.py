@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from http.cookiejar import CookieJar
@@ -44,15 +45,46 @@ def visit_item_page(live_server, item) -> str:
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
 
 
-def click_buy_at_once(live_server, item, cookies: str, clicks: int) -> list[dict]:
-    """`clicks` GETs of the buy URL released together, each in its own thread."""
+class KeepRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def visit_item_page_without_script(live_server, item) -> str:
+    """A first-time shopper without JavaScript opens the item page: the page sets the CSRF
+    cookie its Buy form needs, and no session; returns the cookies set, as a header."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(live_server.url + item.url, timeout=10) as page:
+        assert page.status == 200
+    names = {cookie.name for cookie in jar}
+    assert "csrftoken" in names and "sessionid" not in names
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
+
+
+def click_buy_at_once(live_server, item, cookies: str, clicks: int, form=False) -> list[dict]:
+    """`clicks` GETs of the buy URL released together, each in its own thread (POSTs of
+    the plain Buy form with its CSRF token when `form`)."""
     start = threading.Barrier(clicks)
+    token = dict(part.split("=", 1) for part in cookies.split("; ")).get("csrftoken", "")
 
     def click(_: int) -> dict:
         request = urllib.request.Request(
-            f"{live_server.url}/v1/buy/{item.pk}/", headers={"Cookie": cookies}
+            f"{live_server.url}/v1/buy/{item.pk}/",
+            headers={"Cookie": cookies, "Accept": "application/json"},
         )
+        if form:
+            request.data = f"csrfmiddlewaretoken={token}".encode()
+            request.add_header("Content-Type", "application/x-www-form-urlencoded")
         start.wait(timeout=10)
+        if form:
+            # The form's answer is a 303 to the Checkout page: kept, not followed.
+            try:
+                urllib.request.build_opener(KeepRedirects).open(request, timeout=30)
+            except urllib.error.HTTPError as answer:
+                assert answer.code == 303
+                return {"url": answer.headers["Location"]}
+            raise AssertionError("the Buy form must answer a redirect to Checkout")
         with urllib.request.urlopen(request, timeout=30) as answer:
             assert answer.status == 200
             return json.loads(answer.read())
@@ -90,6 +122,18 @@ def test_concurrent_buys_of_one_shopper_make_one_order_and_one_session(
     [session] = sessions_at_stripe(stripe_emulator)
     assert session.id == payment.stripe_id
     assert session.client_reference_id == str(order.reference)
+
+
+def test_a_first_time_shopper_without_javascript_double_clicking_buy_gets_one_order(
+    live_server, stripe_emulator, item
+):
+    cookies = visit_item_page_without_script(live_server, item)
+    answers = click_buy_at_once(live_server, item, cookies, 4, form=True)
+
+    assert len({answer["url"] for answer in answers}) == 1
+    assert Order.objects.count() == 1
+    [session] = sessions_at_stripe(stripe_emulator)
+    assert session.url == answers[0]["url"]
 
 
 def test_two_shoppers_clicking_at_once_get_their_own_orders(live_server, stripe_emulator, item):
