@@ -1,6 +1,6 @@
 """Item pages are found by their URL path in one query; what Wagtail's own route would
-answer still holds: moved and renamed items at their new URL (the old one redirects), drafts and unknown
-paths 404, catalogs and deeper paths as before."""
+answer still holds: moved and renamed items at their new URL (the old one redirects),
+drafts and unknown paths 404, catalogs and deeper paths as before."""
 
 import pytest
 
