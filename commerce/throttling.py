@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 from django.http import HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
 from django_ratelimit.core import get_usage
 
 from .conf import app_settings
@@ -98,6 +99,23 @@ def rate_limit(group: str, rate_setting: str) -> Callable[..., Callable[..., Htt
     return decorator
 
 
+def _extends_a_shared_backend(backend: str) -> bool:
+    """Whether the backend at the dotted path `backend` is a subclass of a shared one (a
+    project's own Redis backend built on Django's keeps Redis's counters)."""
+    try:
+        backend_class = import_string(backend)
+    except ImportError:
+        return False
+    for shared in SHARED_CACHE_BACKENDS:
+        try:
+            shared_class = import_string(shared)
+        except ImportError:  # a library that is not installed
+            continue
+        if isinstance(backend_class, type) and issubclass(backend_class, shared_class):
+            return True
+    return False
+
+
 @checks.register(checks.Tags.caches)
 def rate_limits_use_a_shared_cache(
     app_configs: Any = None, **kwargs: Any
@@ -107,7 +125,7 @@ def rate_limits_use_a_shared_cache(
         return []
     cache_name = getattr(settings, "RATELIMIT_USE_CACHE", "default")
     backend = settings.CACHES.get(cache_name, {}).get("BACKEND", "")
-    if backend in SHARED_CACHE_BACKENDS:
+    if backend in SHARED_CACHE_BACKENDS or _extends_a_shared_backend(backend):
         return []
     return [
         checks.Warning(

@@ -8,7 +8,8 @@ sessions and removed by `clearsessions`), named by a key the browser never sees,
 every change re-reads the record under a lock in the shared cache, changes it and writes
 it back before the lock is released. The browser's session only points at its cart.
 A copy of each record is kept in the shared cache, written after the record under the
-same lock, so a change reads the cart without a query.
+same lock, so a change reads the cart without a query (with the cached_db engine, the
+engine's own cache copy of the record).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDatabaseStore
+from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 from django.core import checks
-from django.core.cache import cache
+from django.core.cache import BaseCache, cache, caches
 from django.utils.crypto import salted_hmac
 
 from . import rows
@@ -33,6 +36,10 @@ from . import rows
 # long a request waits for one before giving up with CartBusy.
 LOCK_SECONDS = 10
 LOCK_WAIT_SECONDS = 5.0
+# A change holds the lock for a few milliseconds: a waiting request asks again soon, then
+# less and less often, so it takes the lock about as soon as it is released without
+# asking the cache hundreds of times while a slow holder keeps it.
+LOCK_FIRST_POLL_SECONDS = 0.001
 LOCK_POLL_SECONDS = 0.01
 # A lock released sooner than this after it was taken cannot have lapsed yet, whatever the
 # cache server's clock: it is deleted without first reading whose it is.
@@ -62,13 +69,31 @@ def _copy_key(key: str) -> str:
     return "commerce:cart-record:" + key
 
 
+def _copy_of(record: SessionBase, key: str) -> tuple[BaseCache, str]:
+    """Where the copy of the record `key` is kept: with the cached_db engine, the engine's
+    own cache entry of it (its save, and `rows.update_row`, set it anyway: a second copy
+    would cost one more cache write per change); with any other, an entry of our own in
+    the shared cache."""
+    if isinstance(record, CachedDatabaseStore):
+        return caches[settings.SESSION_CACHE_ALIAS], record.cache_key
+    return cache, _copy_key(key)
+
+
 def load(key: str) -> dict[str, Any]:
     """The record's data, or an empty dict if it does not exist (or expired): the copy in
-    the shared cache when there is one, else the session store's."""
-    copy = cache.get(_copy_key(key))
+    the shared cache when there is one, else the session store's.
+
+    Without a copy, a cached_db record is read from its row alone: the engine's own load
+    would also set the copy, and a request reading without the lock could then put back
+    data older than what a change under the lock had just written."""
+    record = _store(key)
+    copy_cache, copy_key = _copy_of(record, key)
+    copy = copy_cache.get(copy_key)
     if copy is not None:
         return dict(copy)
-    return dict(_store(key).load())
+    if isinstance(record, CachedDatabaseStore):
+        return dict(DatabaseStore.load(record))
+    return dict(record.load())
 
 
 def save(key: str, data: dict[str, Any]) -> None:
@@ -78,13 +103,15 @@ def save(key: str, data: dict[str, Any]) -> None:
     The copy is dropped before the record is written and set again only after, all under
     the cart's lock, so it is either missing or what the session store holds.
     """
-    cache.delete(_copy_key(key))
-    _save_record(key, data)
-    cache.set(_copy_key(key), data, settings.SESSION_COOKIE_AGE)
-
-
-def _save_record(key: str, data: dict[str, Any]) -> None:
     record = _store(key)
+    copy_cache, copy_key = _copy_of(record, key)
+    copy_cache.delete(copy_key)
+    _save_record(record, data)
+    if not isinstance(record, CachedDatabaseStore):  # cached_db's save set its own copy
+        cache.set(copy_key, data, settings.SESSION_COOKIE_AGE)
+
+
+def _save_record(record: SessionBase, data: dict[str, Any]) -> None:
     record.clear()  # no read: the data is replaced, not merged
     record.update(data)
     record.set_expiry(settings.SESSION_COOKIE_AGE)
@@ -121,13 +148,15 @@ def locked(name: str) -> Iterator[None]:
     lock_key = lock_name(name)
     token = uuid.uuid4().hex
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    poll = LOCK_FIRST_POLL_SECONDS
     while True:
         asked = time.monotonic()  # the lock, if taken now, lasts LOCK_SECONDS from after this
         if cache.add(lock_key, token, LOCK_SECONDS):
             break
         if asked >= deadline:
             raise CartBusy(name)
-        time.sleep(LOCK_POLL_SECONDS)
+        time.sleep(poll)
+        poll = min(poll * 2, LOCK_POLL_SECONDS)
     try:
         yield
     finally:

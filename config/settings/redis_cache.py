@@ -16,9 +16,10 @@ REDIS_TIMEOUT_SECONDS = 1.0
 
 def redis_cache(url: str, key_prefix: str) -> dict[str, Any]:
     """One entry of `CACHES`: Django's own Redis backend at `url` (redis://, rediss://),
-    its keys under `key_prefix`, connecting and reading within REDIS_TIMEOUT_SECONDS."""
+    building its redis-py client once (`config.redis_cache_backend`), its keys under
+    `key_prefix`, connecting and reading within REDIS_TIMEOUT_SECONDS."""
     return {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.redis_cache_backend.RedisCache",
         "LOCATION": url,
         "KEY_PREFIX": key_prefix,
         "OPTIONS": {

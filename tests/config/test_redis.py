@@ -116,7 +116,7 @@ def test_redis_url_makes_redis_the_cache_the_session_store_and_the_rate_limit_st
         result.stdout.strip().splitlines()[-1]
     )
     assert cache == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.redis_cache_backend.RedisCache",
         "LOCATION": "redis://redis.internal:6379/3",
         "KEY_PREFIX": "shop-a",
         "OPTIONS": {
@@ -126,6 +126,20 @@ def test_redis_url_makes_redis_the_cache_the_session_store_and_the_rate_limit_st
     }
     assert engine == CACHED_DB
     assert session_cache == ratelimit_cache == "default"
+
+
+def test_the_redis_cache_builds_its_client_once_and_works_through_it(on_redis, prefix):
+    """Django's client built a redis-py client per call; ours keeps one per pool."""
+    from django.core.cache import cache
+
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
+    cache.set("kept-client", {"n": 1}, 30)
+    assert cache.get("kept-client") == {"n": 1}
+    assert cache.add("kept-client", 2, 30) is False
+    assert cache.get_many(["kept-client", "missing"]) == {"kept-client": {"n": 1}}
+    cache.delete("kept-client")
+    assert cache.get("kept-client") is None
+    assert keys(on_redis, prefix, "kept-client") == []
 
 
 def test_without_redis_url_sessions_stay_in_the_database_and_cache_url_is_refused():
@@ -151,10 +165,39 @@ def test_a_cart_add_keeps_session_cart_copy_and_rate_count_in_redis(on_redis, pr
     assert [(line["itemId"], line["quantity"]) for line in cart_of(client)["lines"]] == [
         (mug.pk, 2)
     ]
-    assert keys(on_redis, prefix, "django.contrib.sessions.cached_db")
-    assert keys(on_redis, prefix, "commerce:cart-record:")
+    # The browser's session and the cart's record, whose cached_db copy the cart reads.
+    assert len(keys(on_redis, prefix, "django.contrib.sessions.cached_db")) == 2
     assert keys(on_redis, prefix, ":rl:"), "the rate limit counted in Redis"
     assert keys(on_redis, prefix, "commerce:cart-lock:") == [], "the lock was released"
+
+
+def test_with_cached_db_a_cart_record_has_one_copy_read_without_a_query(
+    on_redis, prefix, mug, django_assert_num_queries
+):
+    """The engine's own cache copy of the record is the cart's copy: no second one."""
+    client = Client()
+    add(client, mug, 2)
+    key = client.session["commerce_cart"]
+    assert keys(on_redis, prefix, "commerce:cart-record:") == []
+    with django_assert_num_queries(0):
+        assert store.load(key)["lines"] == [[mug.pk, 2]]
+
+
+def test_a_cart_record_read_without_its_copy_does_not_put_one_back(
+    on_redis, prefix, mug, django_assert_num_queries
+):
+    """A read outside the cart's lock must not set the copy: a change under the lock may
+    have written the record since that read, and the copy would then be older than it."""
+    client = Client()
+    add(client, mug, 2)
+    key = client.session["commerce_cart"]
+    [copy] = keys(on_redis, prefix, f"django.contrib.sessions.cached_db{key}")
+    on_redis.delete(copy)
+    with django_assert_num_queries(1):  # the record's row
+        assert store.load(key)["lines"] == [[mug.pk, 2]]
+    assert keys(on_redis, prefix, f"django.contrib.sessions.cached_db{key}") == []
+    add(client, mug, 1)  # a change sets it again
+    assert keys(on_redis, prefix, f"django.contrib.sessions.cached_db{key}") == [copy]
 
 
 def test_the_cart_and_the_sign_in_survive_redis_losing_every_key(on_redis, prefix, shopper, mug):

@@ -101,7 +101,7 @@ def test_login_throttling_reads_its_settings_from_the_environment():
         7,
         120.0,
         "5/s",
-        "django.core.cache.backends.redis.RedisCache",
+        "config.redis_cache_backend.RedisCache",
     ]
 
 
@@ -113,6 +113,9 @@ def test_a_per_process_cache_is_a_warning_outside_debug(settings):
     [warning] = rate_limits_use_a_shared_cache()
     assert warning.id == "commerce.W101" and "LocMemCache" in warning.msg
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
+    assert rate_limits_use_a_shared_cache() == []
+    # The project's own Redis backend (Django's, keeping its client) is just as shared.
+    settings.CACHES = {"default": {"BACKEND": "config.redis_cache_backend.RedisCache"}}
     assert rate_limits_use_a_shared_cache() == []
     settings.DEBUG = True
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
