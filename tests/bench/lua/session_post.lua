@@ -10,7 +10,15 @@ local items = {}
 local session = nil
 local sent = 0
 -- Django takes any 32 letters and digits as the CSRF secret, in the cookie and the header.
-local token = "benchbenchbenchbenchbenchbench12"
+-- Each thread is its own browser, so each gets its own CSRF cookie (set by `setup`): the
+-- store treats first requests sharing one as the same browser's and joins their sessions.
+token = "benchbenchbenchbenchbenchbench12"
+local threads = 0
+
+function setup(thread)
+   threads = threads + 1
+   thread:set("token", string.format("bench%027d", threads))
+end
 
 function init(args)
    path = args[1] or "/"
