@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable
 from hashlib import sha256
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
@@ -29,11 +28,11 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page, PageViewRestriction, Site
-from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.models import Page, Site
 
 from .models import ItemPage
 from .page_cache import is_shared_page_request
+from .page_changes import connect_page_changes
 from .stamped_cache import StampedCache
 
 # How long a part may be kept at most, should a change ever bypass the signals.
@@ -156,43 +155,16 @@ def page_fragments(
     return {name: mark_safe(html) for name, html in rendered.items()}  # noqa: S308
 
 
-def _out_of_date(sender: Any, **kwargs: Any) -> None:
-    FRAGMENTS.invalidate()
-
-
-def _saved(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if isinstance(instance, Page):
-        FRAGMENTS.invalidate()
-
-
 def connect_receivers() -> None:
     """Parts go out of date when a page is saved (published, unpublished, edited), deleted
     or moved (URLs, titles, prices, descriptions, lists), when an image or a document
     changes or a rendition is deleted (pictures and links), when a site changes (URLs) and
-    when a view restriction does (lists)."""
-    uid = "commerce.fragments."
-    post_save.connect(_saved, dispatch_uid=uid + "page_saved")
-    post_delete.connect(_out_of_date, sender=Page, dispatch_uid=uid + "page_deleted")
-    for signal, name in (
-        (page_published, "published"),
-        (page_unpublished, "unpublished"),
-        (post_page_move, "moved"),
-    ):
-        signal.connect(_out_of_date, dispatch_uid=uid + name)
+    when a view restriction does (lists). A new rendition changes no part (parts are
+    rendered with their renditions)."""
     image_model = get_image_model()
-    senders = (
-        ("image", image_model),
-        ("document", get_document_model()),
-        ("site", Site),
-        ("restriction", PageViewRestriction),
-    )
-    for name, sender in senders:
-        for signal, change in ((post_save, "saved"), (post_delete, "deleted")):
-            signal.connect(_out_of_date, sender=sender, dispatch_uid=f"{uid}{name}_{change}")
-    # A new rendition changes no part (parts are rendered with their renditions); a deleted
-    # one (its image's file or focal point changed) may.
-    post_delete.connect(
-        _out_of_date,
-        sender=image_model.get_rendition_model(),
-        dispatch_uid=uid + "rendition_deleted",
+    connect_page_changes(
+        FRAGMENTS.invalidate,
+        "commerce.fragments.",
+        senders={"image": image_model, "document": get_document_model(), "site": Site},
+        renditions_of=image_model,
     )

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Length, Substr
-from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
-from wagtail.models import Page, PageViewRestriction
-from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.models import PageViewRestriction
 
 from ..models import ItemPage
+from ..page_changes import connect_page_changes
 from ..stamped_cache import StampedCache
 
 # How long an offer may be kept at most, should a change ever bypass the signals.
@@ -90,30 +88,7 @@ def _group_offers(group: str, ids: set[int]) -> dict[int, Offer]:
     return {pk: offer for pk in ids if (offer := known.get(pk)) is not None}
 
 
-def _pages_changed(sender: Any, **kwargs: Any) -> None:
-    OFFERS.invalidate()
-
-
-def _page_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if isinstance(instance, Page):
-        OFFERS.invalidate()
-
-
 def connect_receivers() -> None:
     """Offers go out of date when a page is saved (published, unpublished, edited),
     deleted or moved, and when a view restriction is made, changed or removed."""
-    uid = "commerce.cart.offers."
-    post_save.connect(_page_saved, dispatch_uid=uid + "page_saved")
-    post_delete.connect(_pages_changed, sender=Page, dispatch_uid=uid + "page_deleted")
-    for signal, name in (
-        (page_published, "published"),
-        (page_unpublished, "unpublished"),
-        (post_page_move, "moved"),
-    ):
-        signal.connect(_pages_changed, dispatch_uid=uid + name)
-    for signal in (post_save, post_delete):
-        signal.connect(
-            _pages_changed,
-            sender=PageViewRestriction,
-            dispatch_uid=f"{uid}restriction_{signal is post_save}",
-        )
+    connect_page_changes(OFFERS.invalidate, "commerce.cart.offers.")

@@ -9,26 +9,14 @@ cache afresh is cheap, and it cannot miss a page.
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page, PageViewRestriction, Site
-from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.models import Site
 
+from ..page_changes import connect_page_changes
 from .store import invalidate_pages
 
 UID = "commerce.page_cache."
-
-
-def _out_of_date(sender: Any, **kwargs: Any) -> None:
-    invalidate_pages()
-
-
-def _page_saved_or_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if isinstance(instance, Page):
-        invalidate_pages()
 
 
 def connect_receivers() -> None:
@@ -39,34 +27,17 @@ def connect_receivers() -> None:
     discounts, taxes and settings."""
     from ..models import Discount, ShopSettings, Tax
 
-    post_save.connect(_page_saved_or_deleted, dispatch_uid=UID + "page_saved")
-    post_delete.connect(_page_saved_or_deleted, dispatch_uid=UID + "page_deleted")
-    for signal, name in (
-        (page_published, "published"),
-        (page_unpublished, "unpublished"),
-        (post_page_move, "moved"),
-    ):
-        signal.connect(_out_of_date, dispatch_uid=UID + name)
     image_model = get_image_model()
-    senders = {
-        "image": image_model,
-        "document": get_document_model(),
-        "site": Site,
-        "restriction": PageViewRestriction,
-        "discount": Discount,
-        "tax": Tax,
-        "shop_settings": ShopSettings,
-    }
-    for name, sender in senders.items():
-        for signal, change in ((post_save, "saved"), (post_delete, "deleted")):
-            signal.connect(_out_of_date, sender=sender, dispatch_uid=f"{UID}{name}_{change}")
-    m2m_changed.connect(
-        _out_of_date,
-        sender=PageViewRestriction.groups.through,
-        dispatch_uid=UID + "restriction_groups",
-    )
-    post_delete.connect(
-        _out_of_date,
-        sender=image_model.get_rendition_model(),
-        dispatch_uid=UID + "rendition_deleted",
+    connect_page_changes(
+        invalidate_pages,
+        UID,
+        senders={
+            "image": image_model,
+            "document": get_document_model(),
+            "site": Site,
+            "discount": Discount,
+            "tax": Tax,
+            "shop_settings": ShopSettings,
+        },
+        renditions_of=image_model,
     )
