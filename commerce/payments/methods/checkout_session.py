@@ -140,19 +140,12 @@ def _claim_attempt(order: Order, account: StripeAccount) -> Payment:
         if live is not None:
             if live.is_usable() or in_flight(live):
                 return live
-            live.status = PaymentStatus.SUPERSEDED
-            live.save(update_fields=["status", "updated_at"])
-            close_after_commit(live)
-        number = locked.next_payment_attempt()
+            supersede(live)
         now = timezone.now()
-        return Payment.objects.create(
-            order=locked,
-            method=PaymentMethod.CHECKOUT_SESSION,
-            attempt=number,
-            status=PaymentStatus.STARTING,
-            stripe_account=account.label,
-            amount=locked.total_amount,
-            currency=locked.currency,
+        return new_attempt(
+            locked,
+            PaymentMethod.CHECKOUT_SESSION,
+            account,
             started_at=now,
             # Whole seconds: Stripe takes a Unix timestamp, and the value stored must be
             # the one every joining request sends.
@@ -160,6 +153,29 @@ def _claim_attempt(order: Order, account: StripeAccount) -> Payment:
                 now + timedelta(minutes=app_settings.COMMERCE_CHECKOUT_SESSION_MINUTES)
             ).replace(microsecond=0),
         )
+
+
+def supersede(live: Payment) -> None:
+    """Retire the order's live attempt for a new one (under the order's lock), closing its
+    Stripe object once the transaction commits so nobody pays it any more."""
+    live.status = PaymentStatus.SUPERSEDED
+    live.save(update_fields=["status", "updated_at"])
+    close_after_commit(live)
+
+
+def new_attempt(order: Order, method: str, account: StripeAccount, **fields: Any) -> Payment:
+    """The order's next payment attempt, starting, for its total in `account` (under the
+    order's lock, so concurrent requests cannot take the same attempt number)."""
+    return Payment.objects.create(
+        order=order,
+        method=method,
+        attempt=order.next_payment_attempt(),
+        status=PaymentStatus.STARTING,
+        stripe_account=account.label,
+        amount=order.total_amount,
+        currency=order.currency,
+        **fields,
+    )
 
 
 def in_flight(payment: Payment) -> bool:

@@ -26,8 +26,7 @@ from ...orders.transitions import transition
 from .. import gateway
 from ..accounts import StripeAccount, account_by_label, account_for_currency, label_for_currency
 from ..exceptions import NoAccountForCurrency, OrderNotPayable, PaymentError, PaymentInProgress
-from .checkout_session import check_chargeable, in_flight
-from .closing import close_after_commit
+from .checkout_session import check_chargeable, in_flight, new_attempt, supersede
 
 logger = logging.getLogger(__name__)
 
@@ -107,19 +106,8 @@ def _claim_attempt(order: Order, account: StripeAccount) -> Payment:
                 return live
             if in_flight(live):
                 raise PaymentInProgress(f"Order {order.pk} has attempt {live.attempt} starting.")
-            live.status = PaymentStatus.SUPERSEDED
-            live.save(update_fields=["status", "updated_at"])
-            close_after_commit(live)
-        number = locked.next_payment_attempt()
-        return Payment.objects.create(
-            order=locked,
-            method=PaymentMethod.PAYMENT_INTENT,
-            attempt=number,
-            status=PaymentStatus.STARTING,
-            stripe_account=account.label,
-            amount=locked.total_amount,
-            currency=locked.currency,
-        )
+            supersede(live)
+        return new_attempt(locked, PaymentMethod.PAYMENT_INTENT, account)
 
 
 def _record_intent(payment: Payment, intent: dict[str, Any]) -> Payment:
