@@ -7,6 +7,11 @@ sooner without them. With `settings.TASKS` naming a backend (django-tasks' datab
 backend and its `manage.py db_worker`), each is enqueued once the transaction commits
 and the worker runs it; without one it runs in this process right after the commit,
 as before. Either way the task is the same function, so both paths behave alike.
+
+A backend that queues in the same database (django-tasks-db) can take the task inside
+the transaction instead (`enqueue_in_transaction`): its row then commits with the work
+that made it due, or not at all, so no crash between the commit and the enqueue can lose
+it (a transactional outbox), and the web process spends no round trip after the commit.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django_tasks.base import Task
 
 logger = logging.getLogger(__name__)
@@ -30,7 +35,12 @@ def run_after_commit(task: Task, *args: Any) -> None:
     """After the current transaction commits (at once outside one): enqueue `task` with
     `args` (JSON values) when a task backend is configured, else call it here. A failure
     is logged and does not undo what committed (`robust`): each caller's work stays due
-    in the database for its own retry (reconcile_orders, the next payment report)."""
+    in the database for its own retry (reconcile_orders, the next payment report).
+
+    A backend that queues in this database takes the task inside the transaction
+    (`enqueue_in_transaction`): the worker still sees it only after the commit."""
+    if transaction.get_connection().in_atomic_block and enqueue_in_transaction(task, *args):
+        return
 
     def deliver() -> None:
         if tasks_configured():
@@ -39,3 +49,32 @@ def run_after_commit(task: Task, *args: Any) -> None:
             task.call(*args)
 
     transaction.on_commit(deliver, robust=True)
+
+
+def queues_in_transaction(task: Task) -> bool:
+    """Whether `task`'s backend writes its queue into the database the store's orders are
+    in (django-tasks-db's `DatabaseBackend` routed there), so a task enqueued inside a
+    transaction is seen by the worker only once that transaction commits."""
+    if not tasks_configured():
+        return False
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from .models import Order
+
+    return isinstance(task.get_backend(), DatabaseBackend) and router.db_for_write(
+        DBTaskResult
+    ) == router.db_for_write(Order)
+
+
+def enqueue_in_transaction(task: Task, *args: Any) -> bool:
+    """Enqueue `task` now, as part of the current transaction, when its backend queues in
+    the same database; whether it did (else the caller leaves it for after the commit).
+
+    A failure to enqueue raises and so undoes the transaction's work with it: the event
+    that made the task due is then delivered again and both are retried together.
+    """
+    if not queues_in_transaction(task):
+        return False
+    task.enqueue(*args)
+    return True

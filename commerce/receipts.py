@@ -7,7 +7,9 @@ update of the order's row, which only one caller can win) before the mail is han
 and released again if handing it over fails, so a later try can send it. Mail is slow
 and may fail, so it is sent after the payment's transaction has committed, and outside
 the request (as a django-tasks task) when a task backend is configured in
-`settings.TASKS`; without one it is sent right after commit.
+`settings.TASKS`; without one it is sent right after commit. A backend that queues in
+the store's database (django-tasks-db) gets the task inside the paying transaction
+(`queue_with_payment`), so a paid order and its receipt's task commit together.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from . import money
-from .background import run_after_commit
+from .background import enqueue_in_transaction, queues_in_transaction, run_after_commit
 from .models import AdjustmentKind, Order
 from .signals import order_paid
 
@@ -176,6 +178,14 @@ def schedule_receipt(order_id: int) -> None:
     run_after_commit(send_receipt_task, order_id)
 
 
+def queue_with_payment(order: Order) -> bool:
+    """Inside the transaction that pays `order`: enqueue its receipt there when the task
+    backend queues in this database; whether it did. Otherwise `order_paid` schedules it
+    after the commit."""
+    return enqueue_in_transaction(send_receipt_task, order.pk)
+
+
 @receiver(order_paid, dispatch_uid="commerce.receipts.send_receipt_when_paid")
 def send_receipt_when_paid(sender: Any, order: Order, **kwargs: Any) -> None:
-    schedule_receipt(order.pk)
+    if not queues_in_transaction(send_receipt_task):  # else queued with the payment
+        schedule_receipt(order.pk)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from .. import hooks, refunds, signals
+from .. import hooks, receipts, refunds, signals
 from ..models import LIVE_STATUSES, Order, OrderStatus, Payment, PaymentStatus
 from .transitions import PAID_STATUSES, transition
 
@@ -121,6 +121,7 @@ def mark_paid(
         order, OrderStatus.PAID, source=source, stripe_event_id=stripe_event_id or ""
     )
     if order.status == OrderStatus.PAID:
+        receipts.queue_with_payment(order)
         transaction.on_commit(lambda: _announce_paid(order, payment, stripe_event_id))
     return outcome
 
