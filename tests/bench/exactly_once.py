@@ -3,7 +3,8 @@
 The fresh round sends each event (each paying a different order) once; the replay round
 sends the stored ones again. Afterwards each stored event must have paid its one order,
 each paid order must have been announced (`order_paid`) exactly once, and the replays
-must have changed nothing.
+must have changed nothing. Once the task queue is drained, each paid order must have got
+exactly one receipt, and no other order any.
 """
 
 from __future__ import annotations
@@ -53,4 +54,21 @@ def problems(acknowledged: int, after_fresh: Snapshot, after_replays: Snapshot) 
         )
     if after_replays.paid_orders != after_fresh.paid_orders:
         found.append("replays changed which orders are paid")
+    return found
+
+
+def receipt_problems(paid_orders: frozenset[int], receipts: tuple[int, ...]) -> list[str]:
+    """What went wrong with the receipts, in words: `receipts` holds one order id per
+    receipt handed to the mail backend (see `receipt_log`)."""
+    found = []
+    sent = Counter(receipts)
+    repeated = sorted(pk for pk, n in sent.items() if n > 1)
+    if repeated:
+        found.append(f"orders sent more than one receipt: {repeated[:5]}")
+    missing = sorted(paid_orders - set(sent))
+    if missing:
+        found.append(f"{len(missing)} paid orders got no receipt: {missing[:5]}")
+    unpaid = sorted(set(sent) - paid_orders)
+    if unpaid:
+        found.append(f"receipts for orders that are not paid: {unpaid[:5]}")
     return found

@@ -14,6 +14,7 @@ answer that was not 2xx, events applied twice), never because a goal was missed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import shutil
@@ -28,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import database, servers, wrk
+from . import database, exactly_once, receipt_log, servers, wrk
 from .interleave import Tally, interleaved, ratio
 from .report import Row, rate, table
 
@@ -39,6 +40,9 @@ BUY_OVERHEAD_GOAL_MS = 10.0
 FRESH_WEBHOOKS_GOAL = 300.0
 REPLAYED_WEBHOOKS_GOAL = 800.0
 CART_ADD_RATIO_GOAL = 0.7
+# How the webhook rounds run background work, as docker-compose.yml does.
+TASKS_BACKEND = "django_tasks_db.DatabaseBackend"
+TASK_DRAIN_SECONDS = 180.0
 
 ITEMS = 2_000
 SMALL_CATALOG_ITEMS = 14
@@ -81,6 +85,11 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--sqlite", action="store_true", help="use SQLite even when PostgreSQL answers"
+    )
+    parser.add_argument(
+        "--receipts-after-rounds",
+        action="store_true",
+        help="start the webhooks' task worker only after their rounds (default: during them)",
     )
     arguments = parser.parse_args(argv)
     chosen = {name.strip() for name in arguments.only.split(",") if name.strip()}
@@ -244,7 +253,9 @@ class Run:
             "STRIPE_PUBLISHABLE_KEY_EUR": "pk_test_eur",
             "STRIPE_WEBHOOK_SECRET_EUR": "whsec_bench_eur",
             "BENCH_PAID_LOG": str(self.folder / "paid.log"),
-            # Receipts sent by the web process after commit (the default), whatever .env says.
+            "BENCH_RECEIPT_LOG": str(self.folder / "receipts.log"),
+            # Receipts sent by the web process after commit (the default), whatever .env
+            # says; the webhook rounds have their own gunicorn and task worker.
             "TASKS_BACKEND": "",
             PAGE_CACHE_SETTING: "0",
         }
@@ -364,7 +375,7 @@ class Run:
                 self.rows.append(self.buy_row(base, shop.item_ids[0], db))
                 self.progress("measured buys", started)
             if wanted(chosen, "webhooks"):
-                self.rows += self.webhook_rows(base, shop.item_ids[0], db)
+                self.rows += self.webhook_rows(env, shop.item_ids[0], db)
                 self.progress("measured webhooks", started)
         print()
         print("\n".join(self.machine))
@@ -532,10 +543,54 @@ class Run:
 
     # Webhooks
 
-    def webhook_rows(self, base: str, item_id: int, db: database.Database) -> list[Row]:
+    def webhook_rows(self, env: dict[str, str], item_id: int, db: database.Database) -> list[Row]:
+        """Fresh and replayed events posted to a gunicorn set up as production runs it:
+        receipts queued with each payment on django-tasks-db and sent by a `db_worker`
+        process, which runs during the rounds (or, with --receipts-after-rounds, starts
+        only after them). Afterwards the queue is drained and every paid order must have
+        got exactly one receipt."""
+        port = servers.free_port()
+        tasks_env = {**env, "TASKS_BACKEND": TASKS_BACKEND}
+        base = f"http://127.0.0.1:{port}"
+        worker_log = self.folder / "worker.log"
+        during = not self.arguments.receipts_after_rounds
+        with contextlib.ExitStack() as running:
+            running.enter_context(
+                servers.gunicorn(port, tasks_env, self.folder / "gunicorn-webhooks.log")
+            )
+            if during:
+                running.enter_context(servers.task_worker(tasks_env, worker_log))
+            rows = self.webhook_rounds(base, item_id, db)
+            if not during:
+                running.enter_context(servers.task_worker(tasks_env, worker_log))
+            drained = self.drain_tasks(started=time.monotonic())
+            after = self.webhook_snapshot()
+            receipts = receipt_log.read(env["BENCH_RECEIPT_LOG"])
+        found = exactly_once.receipt_problems(after.paid_orders, receipts)
+        if found:
+            raise Broken("receipts not sent exactly once: " + "; ".join(found))
+        when = "during the rounds" if during else "started after the rounds"
+        self.notes.append(
+            f"webhooks: each receipt queued with its payment (django-tasks-db) and sent by "
+            f"one db_worker process {when}; its queue was empty {drained:.1f} s after them"
+        )
+        rows.append(
+            Row(
+                "webhooks, exactly once",
+                f"{after.stored_events:,} events, {len(after.paid_orders):,} orders paid, "
+                f"{len(after.paid_signals):,} order_paid, {len(receipts):,} receipts",
+                goal="each once",
+                met=True,
+            )
+        )
+        return rows
+
+    def webhook_rounds(self, base: str, item_id: int, db: database.Database) -> list[Row]:
+        """The fresh round, then the replayed one, and their rows. Raises `Broken` when an
+        event was not applied exactly once."""
         from commerce.models import PaymentEvent
 
-        from . import events, exactly_once, seed
+        from . import events, seed
 
         count = int(max(FRESH_WEBHOOKS_GOAL * 4, 1500) * self.plan.webhook_seconds)
         orders = seed.create_pending_orders(count, item_id, "default")
@@ -576,7 +631,7 @@ class Run:
         goal_applies = db.is_postgresql
         if not goal_applies:
             self.notes.append("the webhook goals are for PostgreSQL; this run used SQLite")
-        return [
+        rows = [
             Row(
                 "webhooks, fresh",
                 f"{fresh_rate:,.0f} events/s",
@@ -589,15 +644,30 @@ class Run:
                 goal=f"≥ {REPLAYED_WEBHOOKS_GOAL:g}/s",
                 met=replays.rate >= REPLAYED_WEBHOOKS_GOAL if goal_applies else None,
             ),
-            Row(
-                "webhooks, exactly once",
-                f"{after_replays.stored_events:,} events, "
-                f"{len(after_replays.paid_orders):,} orders paid, "
-                f"{len(after_replays.paid_signals):,} order_paid",
-                goal="each once",
-                met=True,
-            ),
         ]
+        return rows
+
+    @staticmethod
+    def drain_tasks(started: float, timeout: float = TASK_DRAIN_SECONDS) -> float:
+        """Wait until the task worker has run everything queued; the seconds it took.
+        Raises `Broken` when it has not within `timeout`, or a task failed."""
+        from django_tasks_db.models import DBTaskResult
+
+        waiting = DBTaskResult.objects.filter(status__in=["READY", "RUNNING"])
+        while waiting.exists():
+            if time.monotonic() - started > timeout:
+                raise Broken(
+                    f"the task worker left {waiting.count()} tasks queued after {timeout:.0f} s"
+                )
+            time.sleep(0.2)
+        failed = DBTaskResult.objects.filter(status="FAILED")
+        if failed.exists():
+            first = failed.first()
+            raise Broken(
+                f"{failed.count()} background tasks failed, e.g. {first.task_path}: "
+                f"{first.exception_class_path}"
+            )
+        return time.monotonic() - started
 
     def webhook_snapshot(self):
         from commerce.models import Order, OrderStatus, PaymentEvent

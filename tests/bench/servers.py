@@ -1,5 +1,6 @@
 """The processes a benchmark run starts, and stops again by their own PIDs: the offline
-Stripe emulator and gunicorn serving the store with the bench settings."""
+Stripe emulator, gunicorn serving the store with the bench settings, and the task worker
+(`manage.py db_worker`) that sends receipts queued by the webhook rounds."""
 
 from __future__ import annotations
 
@@ -100,3 +101,22 @@ def gunicorn(port: int, env: dict[str, str], log: Path, ready_path: str = "/robo
         "docker/gunicorn.conf.py",
     ]
     return started(args, env, log, f"http://127.0.0.1:{port}{ready_path}", timeout=90)
+
+
+@contextlib.contextmanager
+def task_worker(env: dict[str, str], log: Path, settle: float = 1.0) -> Iterator[subprocess.Popen]:
+    """`manage.py db_worker` with the production command line of docker/entrypoint.sh's
+    `worker`: it runs what the `TASKS_BACKEND` in `env` queues until it is stopped. It
+    answers no URL: it counts as started when it is still running after `settle` s."""
+    args = [sys.executable, "manage.py", "db_worker", "--no-reload"]
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            args, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        time.sleep(settle)
+        if process.poll() is not None:
+            raise ServerError(f"db_worker exited ({process.returncode}):\n{tail(log)}")
+        yield process
+    finally:
+        stop(process)

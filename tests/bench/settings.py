@@ -37,7 +37,8 @@ COMMERCE_CART_RATE = ""
 # Cart adds cycle through a few items for as long as a round lasts: no line may reach a cap.
 COMMERCE_CART_MAX_QUANTITY = 10**9
 
-# Receipts are still built for every paid order; they are just not delivered anywhere.
-EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+# Receipts are still built for every paid order; they are not delivered anywhere, only
+# counted (BENCH_RECEIPT_LOG) for the check that each paid order got exactly one.
+EMAIL_BACKEND = "tests.bench.receipt_log.ReceiptLogBackend"
 # One line per request or per webhook at INFO would measure the console, not the store.
 LOGGING["root"]["level"] = env.str("BENCH_LOG_LEVEL", default="WARNING")

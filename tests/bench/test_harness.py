@@ -9,7 +9,16 @@ import json
 import pytest
 import stripe
 
-from tests.bench import events, exactly_once, interleave, report, run, stripe_timing, wrk
+from tests.bench import (
+    events,
+    exactly_once,
+    interleave,
+    receipt_log,
+    report,
+    run,
+    stripe_timing,
+    wrk,
+)
 from tests.bench.seed import PendingOrder
 
 WRK_OUTPUT = """\
@@ -125,6 +134,41 @@ def test_the_exactly_once_check_names_what_went_wrong(
 ):
     found = exactly_once.problems(acknowledged, after_fresh, after_replays)
     assert any(complaint in problem for problem in found), found
+
+
+def test_each_paid_order_with_one_receipt_passes_the_receipt_check():
+    assert exactly_once.receipt_problems(frozenset({1, 2, 3}), (3, 1, 2)) == []
+
+
+@pytest.mark.parametrize(
+    ("paid", "receipts", "complaint"),
+    [
+        ({1, 2, 3}, (1, 2, 3, 2), "more than one receipt: [2]"),
+        ({1, 2, 3}, (1, 3), "1 paid orders got no receipt: [2]"),
+        ({1, 2}, (1, 2, 7), "not paid: [7]"),
+    ],
+)
+def test_the_receipt_check_names_what_went_wrong(paid, receipts, complaint):
+    found = exactly_once.receipt_problems(frozenset(paid), receipts)
+    assert any(complaint in problem for problem in found), found
+
+
+def test_the_bench_mail_backend_logs_each_receipts_order(tmp_path, monkeypatch):
+    from django.core.mail import EmailMessage
+
+    log = tmp_path / "receipts.log"
+    monkeypatch.setenv("BENCH_RECEIPT_LOG", str(log))
+    backend = receipt_log.ReceiptLogBackend()
+    subjects = ["Your receipt from Shop: order #12", "Your receipt from Shop: order #7"]
+    sent = backend.send_messages([EmailMessage(subject, "", to=["a@b.c"]) for subject in subjects])
+    backend.send_messages([EmailMessage("Your receipt from Shop: order #12", "", to=["a@b.c"])])
+
+    assert sent == 2
+    assert receipt_log.read(log) == (12, 7, 12)
+    assert exactly_once.receipt_problems(frozenset({7, 12}), receipt_log.read(log)) == [
+        "orders sent more than one receipt: [12]"
+    ]
+    assert receipt_log.read(tmp_path / "none.log") == ()
 
 
 def test_the_table_lines_up_its_columns_and_says_which_goals_are_met():

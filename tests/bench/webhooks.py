@@ -2,6 +2,7 @@
 replayed, with two workers, and a check that every event was applied exactly once.
 
     .venv/bin/python -m tests.bench.webhooks [--events 600] [--workers 2] [--profile]
+                                             [--queue-receipts]
 
 In one process (Django's test client, no network), on a throwaway PostgreSQL database with
 persistent connections: each worker is a thread with its own client and connection, all
@@ -9,11 +10,13 @@ taking the next event from one shared list, so they meet on the same tables as t
 workers do. Half the events are `checkout.session.completed` (a Checkout order), half
 `payment_intent.succeeded` (a Payment Element order), each signed as Stripe signs them,
 each paying its own pending order; the receipt is sent after commit (to memory), as it
-is without a task backend. The replay round posts every event again: each must be
-answered as a duplicate without touching its order. Threads share one interpreter, so
-the Python work of the two workers is not parallel here as it is with two processes:
-the numbers are a floor. `--profile` prints the SQL of one fresh event and one replay,
-and cProfile's top functions over fresh events, instead of timing.
+is without a task backend, or with `--queue-receipts` queued with the payment on
+django-tasks-db as production does (no worker runs: this measures the web tier). The
+replay round posts every event again: each must be answered as a duplicate without
+touching its order. Threads share one interpreter, so the Python work of the two
+workers is not parallel here as it is with two processes: the numbers are a floor.
+`--profile` prints the SQL of one fresh event and one replay, and cProfile's top
+functions over fresh events, instead of timing.
 """
 
 from __future__ import annotations
@@ -178,9 +181,11 @@ def run_workers(deliveries: list[tuple[bytes, str]], workers: int) -> tuple[floa
     return took, duplicates
 
 
-def exactly_once_problems(count: int) -> list[str]:
-    """What is wrong with the database after `count` events each paid one order."""
+def exactly_once_problems(count: int, queued: bool = False) -> list[str]:
+    """What is wrong with the database after `count` events each paid one order (each
+    with its receipt sent, or `queued` for the task worker)."""
     from django.core import mail
+    from django_tasks_db.models import DBTaskResult
 
     from commerce.models import (
         Order,
@@ -201,6 +206,9 @@ def exactly_once_problems(count: int) -> list[str]:
         ("changes to paid", OrderStatusChange.objects.filter(to_status=OrderStatus.PAID).count()),
         ("receipts sent", len(getattr(mail, "outbox", []))),
     ]
+    if queued:
+        receipts = DBTaskResult.objects.filter(task_path="commerce.receipts.send_receipt_task")
+        checks[-1] = ("receipts queued", receipts.count())
     for what, found in checks:
         if found != count:
             problems.append(f"{what}: {found}, expected {count}")
@@ -253,12 +261,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events", type=int, default=600, help="fresh events (one per order)")
     parser.add_argument("--workers", type=int, default=2, help="threads posting at once")
     parser.add_argument("--profile", action="store_true", help="print SQL and cProfile instead")
+    parser.add_argument(
+        "--queue-receipts",
+        action="store_true",
+        help="queue receipts on django-tasks-db with each payment (production) instead",
+    )
     arguments = parser.parse_args(argv)
 
     from tests.bench.throwaway_pg import setup_django, throwaway_database
 
     with throwaway_database() as database_url:
         setup_django(database_url)
+        if arguments.queue_receipts:
+            from django.test.utils import override_settings
+
+            backend = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+            override_settings(TASKS=backend).enable()
         events = build_orders(arguments.events)
         deliveries = signed_deliveries(events)
         if arguments.profile:
@@ -274,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
         took, duplicates = run_workers(deliveries, arguments.workers)
         assert all(duplicates), "a replayed event was applied again"
         report("replay", len(deliveries), took, REPLAY_TARGET)
-        problems = exactly_once_problems(len(deliveries))
+        problems = exactly_once_problems(len(deliveries), arguments.queue_receipts)
         print("exactly once:", "yes" if not problems else "NO: " + "; ".join(problems))
         if problems:
             raise SystemExit(1)
