@@ -19,3 +19,6 @@ class CommerceConfig(AppConfig):
         from .fragments import connect_receivers as connect_fragment_receivers
 
         connect_fragment_receivers()
+        from .payments.pricing_objects import connect_receivers as connect_pricing_receivers
+
+        connect_pricing_receivers()

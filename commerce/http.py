@@ -11,6 +11,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -48,13 +49,12 @@ def shopper_key(request: HttpRequest) -> str:
         return request.session.session_key
     browser = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
     if not browser:
-        request.session.save()
-        return request.session.session_key or ""
+        return _create_session(request.session)
     claim = "commerce:first-session:" + hashlib.sha256(browser.encode()).hexdigest()
     if cache.add(claim, "", timeout=FIRST_SESSION_CLAIM_SECONDS):
-        request.session.save()
-        cache.set(claim, request.session.session_key, timeout=FIRST_SESSION_CLAIM_SECONDS)
-        return request.session.session_key or ""
+        key = _create_session(request.session)
+        cache.set(claim, key, timeout=FIRST_SESSION_CLAIM_SECONDS)
+        return key
     deadline = time.monotonic() + FIRST_SESSION_WAIT_SECONDS
     while time.monotonic() < deadline:
         existing = cache.get(claim)
@@ -66,8 +66,29 @@ def shopper_key(request: HttpRequest) -> str:
             break
         time.sleep(0.02)
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
-    request.session.save()
-    return request.session.session_key or ""
+    return _create_session(request.session)
+
+
+def _create_session(session: SessionBase) -> str:
+    """Write the new session's row now (one INSERT where the engine keeps rows) and its
+    key; the answer still sets the cookie, but the session middleware's save at the end
+    writes the row again only if something changed the session since."""
+    from .cart.rows import insert_row
+
+    if not insert_row(session):
+        session.save()
+    written = (session.session_key, dict(session.items()))
+    engine_save = session.save
+
+    def save(must_create: bool = False) -> None:
+        nonlocal written
+        now = (session.session_key, dict(session.items()))
+        if must_create or now != written:
+            engine_save(must_create)
+            written = (session.session_key, dict(session.items()))
+
+    session.save = save  # type: ignore[method-assign]
+    return session.session_key or ""
 
 
 def json_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -1,4 +1,5 @@
-"""A cart record rewritten in the session table with one UPDATE.
+"""A cart record rewritten in the session table with one UPDATE; a new session's row
+written with one INSERT.
 
 A cart is rewritten on every change, and Django's `SessionStore.save` goes through a model
 instance, the save signals, a transaction around its one statement and the ORM's query
@@ -15,16 +16,18 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, SessionBase
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDatabaseStore
 from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 from django.core.cache import caches
-from django.db import connections, router
+from django.db import IntegrityError, connections, router
 from django.db.models import Model
+from django.utils.crypto import get_random_string
 
 logger = logging.getLogger(__name__)
 
 _statements: dict[tuple[str, str], str] = {}
+_inserts: dict[tuple[str, str], str] = {}
 
 
 def _update_statement(model: type[Model], alias: str) -> str:
@@ -69,3 +72,55 @@ def update_row(record: SessionBase) -> bool:
         except Exception:  # as cached_db's own save: the row is the record
             logger.exception("The session cache copy of a cart record was not set")
     return updated
+
+
+def _insert_statement(model: type[Model], alias: str) -> str:
+    """INSERT INTO <sessions> (<key>, <data>, <expiry>) VALUES (%s, %s, %s), built once."""
+    name = (alias, model._meta.label)
+    if name not in _inserts:
+        quote = connections[alias].ops.quote_name
+        columns = ", ".join(
+            quote(model._meta.get_field(field).column)
+            for field in ("session_key", "session_data", "expire_date")
+        )
+        # Only the model's own table and column names, quoted by the backend.
+        _inserts[name] = (
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES (%s, %s, %s)"  # noqa: S608
+        )
+    return _inserts[name]
+
+
+def insert_row(record: SessionBase) -> bool:
+    """Give `record` (a session not saved yet) a new key and write its row, as the engine's
+    `create()` would, in one INSERT: the engine first asks whether a random key is taken
+    (a SELECT) and wraps its INSERT in a transaction of its own, while a key taken after
+    all is just as well caught by the INSERT failing. False, with nothing written, for
+    engines that keep no rows and inside a transaction (where a failed INSERT would
+    break it): the caller saves through the engine then."""
+    if not isinstance(record, DatabaseStore) or record.session_key is not None:
+        return False
+    model = record.model
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if connection.in_atomic_block:
+        return False
+    data = dict(record.items())
+    expiry = connection.ops.adapt_datetimefield_value(record.get_expiry_date())
+    while True:
+        key = get_random_string(32, VALID_KEY_CHARS)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(_insert_statement(model, alias), [key, record.encode(data), expiry])
+        except IntegrityError:  # the key is taken: another one
+            continue
+        break
+    record._session_key = key  # as the engine's create() sets it
+    record.modified = True  # so the answer sets the cookie
+    if isinstance(record, CachedDatabaseStore):
+        try:
+            caches[settings.SESSION_CACHE_ALIAS].set(
+                record.cache_key, data, record.get_expiry_age()
+            )
+        except Exception:  # as cached_db's own save: the row is the record
+            logger.exception("The session cache copy of a new session was not set")
+    return True

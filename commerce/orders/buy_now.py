@@ -6,7 +6,7 @@ from typing import Any
 
 from ..models import ItemPage, Payment
 from ..payments.accounts import account_for_currency
-from ..payments.methods.checkout_session import CheckoutUrls, start_checkout
+from ..payments.methods.checkout_session import CheckoutUrls, first_attempt, start_checkout
 from .placement import place_order
 
 
@@ -22,7 +22,8 @@ def buy_now(
     a `BEFORE_PLACE_ORDER` hook refuses) or a `PaymentError`
     (no order is written when no Stripe account takes the item's currency).
     """
-    account_for_currency(item.currency)
+    account = account_for_currency(item.currency)
+    started: list[Payment] = []
     order = place_order(
         currency=item.currency,
         lines=[(item, 1)],
@@ -31,5 +32,7 @@ def buy_now(
         user=user,
         open_key=f"buy-now:{shopper_key}:{item.pk}",
         request=request,
+        # A new order is written with its first attempt, in one transaction.
+        start=lambda order: started.append(first_attempt(order, account)),
     )
-    return start_checkout(order, urls)
+    return start_checkout(order, urls, started[0] if started else None)

@@ -8,7 +8,7 @@ together or not at all; `order_placed` sent only once the transaction has commit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -35,7 +35,7 @@ from ..pricing import (
     quote,
     quote_basket,
 )
-from ..pricing.defaults import default_taxes
+from ..pricing.defaults import default_taxes, default_taxes_for_request
 from . import PlacementRefused
 
 
@@ -79,21 +79,33 @@ def place_order(
     site: Site | None = None,
     taxes: Sequence[TaxTerms] | None = None,
     request: Any = None,
+    start: Callable[[Order], Any] | None = None,
 ) -> Order:
     """A pending order for `lines` (items and quantities) in `currency`.
 
-    Taxes are the site's defaults for the currency unless `taxes` are given. The basket
+    Taxes are the site's defaults for the currency unless `taxes` are given (`site`'s from
+    the database; without `site`, the request's from the shared table the cart prices
+    with). The basket
     goes through the `MODIFY_QUOTE` hooks, then the `BEFORE_PLACE_ORDER` hooks may refuse
     it (`OrderRefused`) before anything is written; `AFTER_PLACE_ORDER` runs after commit
     (`commerce.hooks`). With
     `open_key`, placing the same thing again returns the open order already placed under
     that key, however many requests arrive at once; if the prices or terms changed since,
     that order is left to its fate (it can still be paid or expire) and a new one placed.
-    Raises `PlacementRefused` (or its `OrderRefused`) with a message for the shopper.
+    `start`, if given, is called with a new order (not one found open) in the transaction
+    that writes it, so what it writes (the first payment attempt) is committed with the
+    order or not at all, in one commit; the order it gets knows its lines and adjustments
+    without reading them back. Raises `PlacementRefused` (or its `OrderRefused`) with a
+    message for the shopper.
     """
     currency = currency.upper()
     _check_lines(currency, lines)
-    tax_terms = tuple(default_taxes(currency, site) if taxes is None else taxes)
+    if taxes is not None:
+        tax_terms = tuple(taxes)
+    elif site is None and request is not None:
+        tax_terms = tuple(default_taxes_for_request(request, currency))
+    else:
+        tax_terms = tuple(default_taxes(currency, site))
     context = hooks.QuoteContext("order", user=user, request=request, shopper_key=shopper_key)
     with transaction.atomic():
         if discount is not None:
@@ -129,6 +141,8 @@ def place_order(
             # A concurrent request placed it a moment ago (PostgreSQL made this insert
             # wait for that transaction, so its order is visible now).
             return Order.objects.select_for_update().get(open_key=open_key)
+        if start is not None:
+            start(order)
         transaction.on_commit(lambda: _announce_placed(order))
     return order
 
@@ -158,7 +172,7 @@ def _write_order(
         open_key=open_key,
         user=user if getattr(user, "is_authenticated", False) else None,
     )
-    OrderLine.objects.bulk_create(
+    order_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             # A line a quote modifier added (a fee, a gift) is no item of the basket.
@@ -172,8 +186,19 @@ def _write_order(
         )
         for quoted in priced.lines
     )
-    write_adjustments(order, priced, discount)
+    _known(order, "lines", order_lines)
+    _known(order, "adjustments", write_adjustments(order, priced, discount))
     return order
+
+
+def _known(order: Order, name: str, rows: list[Any]) -> None:
+    """`rows`, just written, become what `order.<name>.all()` answers without reading
+    them back: a queryset with its results filled in, kept where Django keeps prefetched
+    rows (other queries on `order.<name>` still ask the database)."""
+    queryset = getattr(order, name).all()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    order.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
 
 
 def linked_discount(priced: Quote, discount: Discount | None) -> Discount | None:
@@ -185,7 +210,9 @@ def linked_discount(priced: Quote, discount: Discount | None) -> Discount | None
     return discount
 
 
-def write_adjustments(order: Order, priced: Quote, discount: Discount | None) -> None:
+def write_adjustments(
+    order: Order, priced: Quote, discount: Discount | None
+) -> list[OrderAdjustment]:
     """Snapshot the quote's discount and taxes as the order's adjustment rows."""
     rows = []
     discount = linked_discount(priced, discount)
@@ -216,7 +243,7 @@ def write_adjustments(order: Order, priced: Quote, discount: Discount | None) ->
                 tax_id=total.tax.tax_id,
             )
         )
-    OrderAdjustment.objects.bulk_create(rows)
+    return OrderAdjustment.objects.bulk_create(rows)
 
 
 def _matches(order: Order, priced: Quote, discount: Discount | None) -> bool:

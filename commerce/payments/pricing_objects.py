@@ -5,23 +5,35 @@ is made per account and per set of terms, the first time an order needs it, and
 remembered (`StripePricingObject`) by a fingerprint of those terms. Concurrent first
 uses send the same idempotency key, so Stripe makes one object; editing a Discount or
 Tax changes its terms, hence its fingerprint, hence makes a new object and never
-touches one an earlier order's Checkout refers to.
+touches one an earlier order's Checkout refers to. Since a fingerprint always names the
+same object, the ids found are kept in the shared cache (and each process's memory),
+behind a stamp replaced whenever a row is saved or deleted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete, post_save
 
 from .. import money
 from ..models import OrderAdjustment, StripePricingObject
+from ..stamped_cache import StampedCache
 from . import gateway
 from .accounts import StripeAccount
 
+logger = logging.getLogger(__name__)
+
 Kind = StripePricingObject.Kind
+
+# Read for every Checkout Session with a tax or a discount. A row never changes what it
+# says, so the bound only matters should a deletion bypass the signals.
+KNOWN_SECONDS = 3600
+KNOWN = StampedCache("stripe-pricing-objects", KNOWN_SECONDS, kept_in_process=1024)
 
 
 def fingerprint(params: dict[str, Any]) -> str:
@@ -58,11 +70,25 @@ def tax_rate_for(account: StripeAccount, adjustment: OrderAdjustment) -> str:
 
 def _remembered(account: StripeAccount, kind: str, params: dict[str, Any]) -> str:
     key = fingerprint(params)
-    known = StripePricingObject.objects.filter(
-        kind=kind, stripe_account=account.label, fingerprint=key
-    ).first()
+    name = f"{kind}:{account.label}:{key}"
+
+    def read(missing: set[str]) -> dict[str, str]:
+        stripe_id = (
+            StripePricingObject.objects.filter(
+                kind=kind, stripe_account=account.label, fingerprint=key
+            )
+            .values_list("stripe_id", flat=True)
+            .first()
+        )
+        return {name: stripe_id} if stripe_id else {}
+
+    try:
+        known = KNOWN.get_many([name], read).get(name)
+    except Exception:  # the cache is unreachable: the row says it
+        logger.warning("Stripe pricing object %s read without the cache", name, exc_info=True)
+        known = read({name}).get(name)
     if known is not None:
-        return known.stripe_id
+        return known
     create = gateway.create_coupon if kind == Kind.COUPON else gateway.create_tax_rate
     created = create(account, params, idempotency_key=f"store-{kind}-{key}")
     try:
@@ -74,3 +100,18 @@ def _remembered(account: StripeAccount, kind: str, params: dict[str, Any]) -> st
         # Another request remembered it first (the same object: same idempotency key).
         pass
     return created["id"]
+
+
+def _rows_changed(sender: Any, **kwargs: Any) -> None:
+    KNOWN.invalidate()
+
+
+def connect_receivers() -> None:
+    """Forget the ids kept when a row is saved or deleted (a deleted row's object is made
+    again the next time an order needs it)."""
+    for signal, change in ((post_save, "saved"), (post_delete, "deleted")):
+        signal.connect(
+            _rows_changed,
+            sender=StripePricingObject,
+            dispatch_uid=f"commerce.payments.pricing_objects.{change}",
+        )

@@ -11,6 +11,7 @@ chosen (the receivers below).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,8 @@ from wagtail.models import Site
 from .. import money
 from ..stamped_cache import StampedCache
 from .quote import TaxTerms
+
+logger = logging.getLogger(__name__)
 
 # How long the table may be kept at most, should a change ever bypass the signals.
 TABLE_SECONDS = 300
@@ -108,9 +111,14 @@ def match_site(table: tuple[SiteTaxes, ...], hostname: str, port: int) -> SiteTa
     return None
 
 
-def default_taxes_for_request(request: HttpRequest, currency: str) -> list[TaxTerms]:
-    """`default_taxes` of the request's site, from the cached table."""
-    table: tuple[SiteTaxes, ...] = TAX_TABLE.get(_tax_table)
+def site_for_request(request: HttpRequest) -> SiteTaxes | None:
+    """The request's site as `Site.find_for_request` finds it (the default site when no
+    site matches), from the cached table: no query."""
+    try:
+        table: tuple[SiteTaxes, ...] = TAX_TABLE.get(_tax_table)
+    except Exception:  # the cache is unreachable: the database has it all
+        logger.warning("The table of default taxes was read without the cache", exc_info=True)
+        table = _tax_table()
     known = getattr(request, "_wagtail_site", False)
     if known is not False:
         site = next((row for row in table if known and row.site_id == known.pk), None)
@@ -120,6 +128,12 @@ def default_taxes_for_request(request: HttpRequest, currency: str) -> list[TaxTe
         site = match_site(table, hostname, int(port) if port.isdigit() else -1)
     if site is None:
         site = next((row for row in table if row.is_default_site), None)
+    return site
+
+
+def default_taxes_for_request(request: HttpRequest, currency: str) -> list[TaxTerms]:
+    """`default_taxes` of the request's site, from the cached table."""
+    site = site_for_request(request)
     if site is None:
         return []
     if currency not in site.taxes:  # not a currency items can be priced in

@@ -7,7 +7,9 @@ import logging
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
+from wagtail.models import Page
 
+from ..cart.offers import OFFERS, read_offers
 from ..http import allow_methods, json_endpoint, json_error, shopper_key
 from ..identifiers import is_stripe_id, parse_page_id
 from ..models import ItemPage, OrderStatus, StatusChangeSource
@@ -23,6 +25,7 @@ from ..payments.methods.checkout_session import (
     apply_checkout_session,
     find_order_for_returning_shopper,
 )
+from ..pricing.defaults import site_for_request
 from ..throttling import rate_limit, refuse_prefetch
 
 logger = logging.getLogger(__name__)
@@ -41,18 +44,13 @@ def buy(request: HttpRequest, item_id: str) -> HttpResponse:
     redirect to the same session. The same shopper asking again while the session is
     open gets the same order and session back.
     """
-    item = None
-    page_id = parse_page_id(item_id)
-    if page_id is not None:
-        # A private item answers like an unknown one, so its id leaks nothing.
-        items = ItemPage.objects.purchasable().visible_to(request)
-        item = items.filter(pk=page_id).select_related("image").first()
+    item = _item_for_sale(request, item_id)
     if item is None:
         return _buy_error(request, 404, NOT_FOR_SALE)
 
     urls = CheckoutUrls(
         success_url=checkout_success_url(request),
-        cancel_url=request.build_absolute_uri(item.get_url(request) or "/") + "?checkout=canceled",
+        cancel_url=_page_url(request, item) + "?checkout=canceled",
         image_url=_absolute_image_url(request, item),
     )
     try:
@@ -70,6 +68,45 @@ def buy(request: HttpRequest, item_id: str) -> HttpResponse:
     return JsonResponse(
         {"sessionId": payment.stripe_id, "url": payment.url, "orderId": payment.order_id}
     )
+
+
+def _item_for_sale(request: HttpRequest, item_id: str) -> ItemPage | None:
+    """The item `item_id` names if this request may buy it, with its picture. The cart's
+    cached offers say whether it is for sale and whether it lies in a private section,
+    so the view restrictions are read only for a private item; the item itself is read
+    from the database, as every order's price is. A private item answers like an
+    unknown one, so its id leaks nothing."""
+    page_id = parse_page_id(item_id)
+    if page_id is None:
+        return None
+    try:
+        offer = OFFERS.get_many([page_id], read_offers).get(page_id)
+    except Exception:  # the cache is unreachable: the database says it all
+        logger.warning("Item %s looked up without the cache", page_id, exc_info=True)
+        private = True
+    else:
+        if offer is None:
+            return None
+        private = offer.restricted
+    items = ItemPage.objects.purchasable()
+    if private:
+        items = items.visible_to(request)
+    return items.filter(pk=page_id).select_related("image").first()
+
+
+def _page_url(request: HttpRequest, page: Page) -> str:
+    """The page's absolute URL, as `request.build_absolute_uri(page.get_url(request))`
+    gives it, with the request's site taken from the cached table of sites instead of
+    looked up: on the request's own site, its path on the request's host; on another
+    site, that site's root URL."""
+    parts = page.get_url_parts(request)
+    if parts is None or parts[2] is None:
+        return request.build_absolute_uri("/")
+    site_id, root_url, path = parts
+    site = site_for_request(request)
+    if site is not None and site.site_id != site_id:
+        return root_url + path
+    return request.build_absolute_uri(path)
 
 
 def _buy_error(request: HttpRequest, status: int, message: str) -> HttpResponse:

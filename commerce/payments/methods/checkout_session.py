@@ -75,25 +75,34 @@ def check_chargeable(order: Order) -> None:
         )
 
 
-def start_checkout(order: Order, urls: CheckoutUrls) -> Payment:
+def start_checkout(order: Order, urls: CheckoutUrls, attempt: Payment | None = None) -> Payment:
     """The order's live Checkout Session payment, created or reused.
 
     Requests arriving together (a double click, two tabs) share one attempt, hence one
     idempotency key, so Stripe answers them all with one session; a session still open
-    (and not about to expire) is handed out again. Raises `OrderNotPayable`,
-    `AmountNotChargeable` or another `PaymentError`; when Stripe could not make the
-    session, the attempt and the order are marked failed (nobody can pay them), so the
-    shopper's next try starts cleanly.
+    (and not about to expire) is handed out again. `attempt` is the first attempt of an
+    order just placed (`first_attempt`), which needs no claiming. Raises
+    `OrderNotPayable`, `AmountNotChargeable` or another `PaymentError`; when Stripe could
+    not make the session, the attempt and the order are marked failed (nobody can pay
+    them), so the shopper's next try starts cleanly.
     """
-    if order.status != OrderStatus.PENDING:
-        raise OrderNotPayable(f"Order {order.pk} is {order.status}.")
-    check_chargeable(order)
     account = account_for_currency(order.currency)
-    # Coupons and tax rates first (outside any transaction): they are Stripe calls too.
-    coupon, tax_rates = _pricing_objects(order, account)
-    payment = _claim_attempt(order, account)
-    if payment.is_usable():
-        return payment
+    if attempt is None:
+        if order.status != OrderStatus.PENDING:
+            raise OrderNotPayable(f"Order {order.pk} is {order.status}.")
+        check_chargeable(order)
+        # Coupons and tax rates first (outside any transaction): they are Stripe calls too.
+        coupon, tax_rates = _pricing_objects(order, account)
+        payment = _claim_attempt(order, account)
+        if payment.is_usable():
+            return payment
+    else:
+        payment = attempt
+        try:
+            coupon, tax_rates = _pricing_objects(order, account)
+        except PaymentError:
+            _fail_attempt_without_session(payment)
+            raise
     lines = list(order.lines.all())
     params = checkout_session_params(
         order,
@@ -141,18 +150,32 @@ def _claim_attempt(order: Order, account: StripeAccount) -> Payment:
             if live.is_usable() or in_flight(live):
                 return live
             supersede(live)
-        now = timezone.now()
-        return new_attempt(
-            locked,
-            PaymentMethod.CHECKOUT_SESSION,
-            account,
-            started_at=now,
-            # Whole seconds: Stripe takes a Unix timestamp, and the value stored must be
-            # the one every joining request sends.
-            expires_at=(
-                now + timedelta(minutes=app_settings.COMMERCE_CHECKOUT_SESSION_MINUTES)
-            ).replace(microsecond=0),
-        )
+        return _new_checkout_attempt(locked, account)
+
+
+def first_attempt(order: Order, account: StripeAccount) -> Payment:
+    """The first Checkout attempt of an order being placed, written in the transaction
+    that writes the order (`place_order`'s `start`): nobody else sees the order before it
+    commits, so there is no lock to take and no earlier attempt to look for. A total
+    Stripe would refuse (`AmountNotChargeable`) undoes the placement."""
+    check_chargeable(order)
+    return _new_checkout_attempt(order, account, number=1)
+
+
+def _new_checkout_attempt(order: Order, account: StripeAccount, number: int = 0) -> Payment:
+    now = timezone.now()
+    return new_attempt(
+        order,
+        PaymentMethod.CHECKOUT_SESSION,
+        account,
+        number=number,
+        started_at=now,
+        # Whole seconds: Stripe takes a Unix timestamp, and the value stored must be the
+        # one every joining request sends.
+        expires_at=(
+            now + timedelta(minutes=app_settings.COMMERCE_CHECKOUT_SESSION_MINUTES)
+        ).replace(microsecond=0),
+    )
 
 
 def supersede(live: Payment) -> None:
@@ -163,13 +186,16 @@ def supersede(live: Payment) -> None:
     close_after_commit(live)
 
 
-def new_attempt(order: Order, method: str, account: StripeAccount, **fields: Any) -> Payment:
+def new_attempt(
+    order: Order, method: str, account: StripeAccount, number: int = 0, **fields: Any
+) -> Payment:
     """The order's next payment attempt, starting, for its total in `account` (under the
-    order's lock, so concurrent requests cannot take the same attempt number)."""
+    order's lock, so concurrent requests cannot take the same attempt number); `number`
+    when the caller knows it (1 for an order being placed)."""
     return Payment.objects.create(
         order=order,
         method=method,
-        attempt=order.next_payment_attempt(),
+        attempt=number or order.next_payment_attempt(),
         status=PaymentStatus.STARTING,
         stripe_account=account.label,
         amount=order.total_amount,
