@@ -17,7 +17,7 @@ draft, not what is cached.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from hashlib import sha256
 from typing import Any
 
@@ -121,11 +121,22 @@ def listed_ids(request: HttpRequest, name: str, ids: Callable[[], Iterable[int]]
     filtered to what `request` may see) gives them, kept in the cache per set of view
     restrictions the request has not passed, so a list page needs neither its count nor
     a page of ids from the database (nor builds the query)."""
+    return listed(request, {name: lambda: list(ids())})[name]
+
+
+def listed(request: HttpRequest, lists: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
+    """The values of the lists `lists` names (each worked out by its function, which
+    filters to what `request` may see and returns something the cache can pickle, such
+    as ids or links), read in one cache read and kept per set of view restrictions the
+    request has not passed. A preview works them out afresh."""
+    if getattr(request, "is_preview", False):
+        return {name: compute() for name, compute in lists.items()}
     from .models.pages import _restricted_q
 
     hidden = sha256(str(_restricted_q(request)).encode()).hexdigest()[:16]
-    key = f"ids:{_site_key(request)}:{name}:{hidden}"
-    return FRAGMENTS.get_many([key], lambda missing: {key: list(ids())})[key]
+    keys = {f"list:{_site_key(request)}:{name}:{hidden}": name for name in lists}
+    stored = FRAGMENTS.get_many(keys, lambda missing: {key: lists[keys[key]]() for key in missing})
+    return {name: stored[key] for key, name in keys.items()}
 
 
 def page_fragments(

@@ -35,25 +35,33 @@ class HomePage(Page):
     subpage_types = ["commerce.CatalogPage"]
 
     def route(self, request: HttpRequest, path_components: list[str]) -> Any:
-        # Items (catalog/item/ and deeper) in one query; the home page's own children
-        # (catalogs) Wagtail's way.
-        if len(path_components) >= 2:
-            from commerce.models.pages import route_to_item
+        # Items (catalog/item/ and deeper) by their URL path, the home page's own children
+        # (catalogs) by their slug, each in one query.
+        from commerce.models.pages import route_to_child, route_to_item
 
+        if len(path_components) >= 2:
             return route_to_item(self, request, path_components)
-        return super().route(request, path_components)
+        return route_to_child(self, request, path_components)
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from commerce.fragments import listed_ids
+        from commerce.fragments import listed
         from commerce.models import CatalogPage, ItemPage
+        from commerce.models.pages import PageLink, _restricted_q
 
         context = super().get_context(request, *args, **kwargs)
         context["heading"] = self.heading_for(request)
-        context["catalogs"] = CatalogPage.objects.live().child_of(self).order_by("path")
 
-        # Ids only, kept in the cache as the cards are (commerce.fragments).
-        def newest() -> Any:
-            return (
+        # Links and ids only, kept in the cache as the cards are (commerce.fragments);
+        # private catalogs stay out, as they do from the menu and from catalogs.
+        def catalog_links() -> list[PageLink]:
+            catalogs = CatalogPage.objects.live().child_of(self).exclude(_restricted_q(request))
+            return [
+                PageLink(catalog.get_url(request), catalog.title)
+                for catalog in catalogs.order_by("path")
+            ]
+
+        def newest() -> list[int]:
+            return list(
                 ItemPage.objects.live()
                 .visible_to(request)
                 .descendant_of(self)
@@ -61,7 +69,9 @@ class HomePage(Page):
                 .values_list("pk", flat=True)[:8]
             )
 
-        context["featured_items"] = listed_ids(request, f"newest:{self.pk}", newest)
+        lists = listed(request, {f"catalogs:{self.pk}": catalog_links, f"newest:{self.pk}": newest})
+        context["catalog_links"] = lists[f"catalogs:{self.pk}"]
+        context["featured_items"] = lists[f"newest:{self.pk}"]
         return context
 
     def heading_for(self, request: HttpRequest | None) -> str:

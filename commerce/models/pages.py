@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.coreutils import resolve_model_string
 from wagtail.fields import RichTextField
@@ -29,6 +30,13 @@ LISTING_IMAGE_SPEC = "fill-480x360"
 DETAIL_IMAGE_SPEC = "max-960x720"
 
 
+class PageLink(NamedTuple):
+    """A link to a page as a list shows it, small enough to keep in the shared cache."""
+
+    url: str
+    title: str
+
+
 def paginate(request: HttpRequest, items: Any, per_page: int = ITEMS_PER_PAGE) -> PaginatorPage:
     """The requested page of a list, tolerant of junk in `?page=` (it gives the first or last)."""
     return Paginator(items, per_page).get_page(request.GET.get("page"))
@@ -37,7 +45,7 @@ def paginate(request: HttpRequest, items: Any, per_page: int = ITEMS_PER_PAGE) -
 def route_to_item(page: Page, request: HttpRequest, path_components: list[str]) -> Any:
     """`Page.route` for a page with items below it: an item is found by its URL path with
     its own fields in one query, where Wagtail's route takes two per level (each page on
-    the way as a `Page`, then its specific row). Anything else goes Wagtail's way.
+    the way as a `Page`, then its specific row). Anything else goes on as `route_to_child`.
 
     Wagtail keeps `url_path` right through moves and slug changes, and its route checks
     only the page it arrives at (live or not), as this does; catalogs do not route
@@ -48,7 +56,35 @@ def route_to_item(page: Page, request: HttpRequest, path_components: list[str]) 
         item = ItemPage.objects.filter(url_path=url_path).first()
         if item is not None:
             return item.route(request, [])
-    return Page.route(page, request, path_components)
+    return route_to_child(page, request, path_components)
+
+
+def route_to_child(page: Page, request: HttpRequest, path_components: list[str]) -> Any:
+    """`Page.route`, with a catalog or an item child found with its own fields in the
+    one query that finds the child by its slug, where Wagtail's route asks again for the
+    specific row of every page on the way (other page types still are)."""
+    if not path_components:
+        return Page.route(page, request, path_components)
+    child = (
+        page.get_children()
+        .select_related("catalogpage", "itempage")
+        .filter(slug=path_components[0])
+        .first()
+    )
+    if child is None:
+        raise Http404
+    specific = _specific_as_joined(child)
+    specific._cached_parent_obj = page  # as Wagtail's route does: no query for the parent
+    return specific.route(request, path_components[1:])
+
+
+def _specific_as_joined(page: Page) -> Page:
+    """The specific page of a `Page` read with its catalog and item rows joined, without
+    another query when it is one of those."""
+    for model, related in ((CatalogPage, "catalogpage"), (ItemPage, "itempage")):
+        if page.content_type_id == ContentType.objects.get_for_model(model).pk:
+            return getattr(page, related)
+    return page.specific
 
 
 def _restricted_q(request: HttpRequest | None) -> Q:
@@ -131,16 +167,28 @@ class CatalogPage(Page):
         return route_to_item(self, request, path_components)
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The page's items (ids; the cards come from `commerce.fragments`) and its
+        subcatalogs' links, both from one cache read while no page has changed."""
+        from ..fragments import listed
+
         context = super().get_context(request, *args, **kwargs)
-        context["subcatalogs"] = (
-            CatalogPage.objects.live().child_of(self).exclude(_restricted_q(request))
-        ).order_by("path")
-        from ..fragments import listed_ids
 
-        def items() -> Any:
-            return ItemPage.objects.live().visible_to(request).child_of(self).card_ids()
+        def items() -> list[int]:
+            return list(ItemPage.objects.live().visible_to(request).child_of(self).card_ids())
 
-        context["items"] = paginate(request, listed_ids(request, f"catalog:{self.pk}", items))
+        def subcatalog_links() -> list[PageLink]:
+            catalogs = CatalogPage.objects.live().child_of(self).exclude(_restricted_q(request))
+            return [
+                PageLink(catalog.get_url(request), catalog.title)
+                for catalog in catalogs.order_by("path")
+            ]
+
+        lists = listed(
+            request,
+            {f"catalog:{self.pk}": items, f"subcatalogs:{self.pk}": subcatalog_links},
+        )
+        context["subcatalog_links"] = lists[f"subcatalogs:{self.pk}"]
+        context["items"] = paginate(request, lists[f"catalog:{self.pk}"])
         return context
 
     class Meta:
