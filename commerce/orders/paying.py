@@ -20,6 +20,9 @@ from .transitions import PAID_STATUSES, transition
 
 logger = logging.getLogger(__name__)
 
+# What paying changes on an existing attempt (`settle_reported_payment` sets the intent).
+PAID_PAYMENT_FIELDS = ("status", "succeeded_at", "stripe_payment_intent_id", "updated_at")
+
 
 @dataclass(frozen=True)
 class ReportedPayment:
@@ -114,11 +117,20 @@ def mark_paid(
         )
     payment.status = PaymentStatus.SUCCEEDED
     payment.succeeded_at = timezone.now()
-    payment.save()
+    if payment.pk is None:
+        payment.save()
+    else:
+        payment.save(update_fields=PAID_PAYMENT_FIELDS)
+    also_save: tuple[str, ...] = ()
     if email and not order.email:
         order.email = email
+        also_save = ("email",)
     outcome = transition(
-        order, OrderStatus.PAID, source=source, stripe_event_id=stripe_event_id or ""
+        order,
+        OrderStatus.PAID,
+        source=source,
+        stripe_event_id=stripe_event_id or "",
+        also_save=also_save,
     )
     if order.status == OrderStatus.PAID:
         receipts.queue_with_payment(order)

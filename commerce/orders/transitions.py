@@ -6,6 +6,8 @@ each change asks `Order.can_become` and reports what it did, for the event log.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.utils import timezone
 
 from ..models import Order, OrderStatus, OrderStatusChange, StatusChangeSource
@@ -20,9 +22,13 @@ def transition(
     source: str = StatusChangeSource.SYSTEM,
     stripe_event_id: str = "",
     note: str = "",
+    also_save: Iterable[str] = (),
 ) -> str:
     """Move a locked order to `status` if the status table allows it; saves the order and
     records the change (who told us: `source`, and the Stripe event if one did).
+
+    Only the fields the move changes are written, and `also_save`, those the caller
+    changed on `order` to go with it.
 
     Leaving "pending" frees the order's `open_key`, so the shopper's next try places a
     new order instead of finding this one. A refused or repeated change is not recorded:
@@ -34,11 +40,14 @@ def transition(
         return f"ignored: {order.status} cannot become {status}"
     previous = order.status
     order.status = status
+    changed = ["status", "updated_at", *also_save]
     if status == OrderStatus.PAID:
         order.paid_at = timezone.now()
-    if status != OrderStatus.PENDING:
+        changed.append("paid_at")
+    if status != OrderStatus.PENDING and order.open_key is not None:
         order.open_key = None
-    order.save()
+        changed.append("open_key")
+    order.save(update_fields=changed)
     OrderStatusChange.objects.create(
         order=order,
         from_status=previous,

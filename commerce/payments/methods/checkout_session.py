@@ -31,7 +31,7 @@ from ...models import (
     Refund,
     StatusChangeSource,
 )
-from ...orders.locking import lock_order_of_attempt
+from ...orders.locking import lock_attempt
 from ...orders.paying import ReportedPayment, settle_reported_payment
 from ...orders.transitions import transition
 from .. import gateway, pricing_objects
@@ -424,13 +424,11 @@ def _lock_order_for_session(
     """The session's order, locked (inside the caller's transaction), its payment for
     this session if it has one, or a refusal."""
     session_id = session.get("id")
-    # The usual case, in two indexed queries: the order of the account's attempt with this
-    # session, locked, then that attempt as it is under the lock.
-    order = lock_order_of_attempt(account_label, session_id)
-    if order is not None:
-        payment = order.payments.filter(stripe_account=account_label, stripe_id=session_id).first()
-        if payment is not None:
-            return order, payment, ""
+    # The usual case, in one indexed query: the account's attempt with this session and
+    # its order, both locked.
+    payment = lock_attempt(account_label, session_id)
+    if payment is not None:
+        return payment.order, payment, ""
     found = find_order_for_checkout_session(session)
     if found is None:
         return None, None, "no matching order"

@@ -20,7 +20,7 @@ from django.db import transaction
 
 from ...identifiers import is_stripe_id
 from ...models import LIVE_STATUSES, Order, OrderStatus, Payment, PaymentMethod, PaymentStatus
-from ...orders.locking import lock_order_of_attempt
+from ...orders.locking import lock_attempt
 from ...orders.paying import ReportedPayment, settle_reported_payment
 from ...orders.transitions import transition
 from .. import gateway
@@ -235,15 +235,15 @@ def apply_payment_intent(
 def _lock_order_of_own_attempt(
     account_label: str, intent_id: Any
 ) -> tuple[Order | None, Payment | None]:
-    """The usual case, in two indexed queries: the order of the account's attempt with
-    this intent, locked, then that attempt as it is under the lock; (None, None) when the
-    intent is not one of the account's attempts of this method."""
+    """The usual case, in one indexed query: the account's attempt with this intent and
+    its order, both locked; (None, None) when the intent is not one of the account's
+    attempts of this method."""
     if not is_stripe_id(intent_id, "pi_"):
         return None, None
-    order = lock_order_of_attempt(account_label, intent_id, PaymentMethod.PAYMENT_INTENT)
-    if order is None:
+    payment = lock_attempt(account_label, intent_id, PaymentMethod.PAYMENT_INTENT)
+    if payment is None:
         return None, None
-    return order, order.payments.filter(stripe_account=account_label, stripe_id=intent_id).first()
+    return payment.order, payment
 
 
 def _apply_success(
