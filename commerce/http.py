@@ -11,9 +11,9 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
@@ -37,24 +37,25 @@ def method_not_allowed(request: HttpRequest, allowed: list[str]) -> JsonResponse
     return response
 
 
-def shopper_key(request: HttpRequest) -> str:
+def shopper_key(request: HttpRequest, placing: bool = False) -> str:
     """A stable id for this browser: its session key, creating the session if needed.
 
     Pages give no session (they may come from the shared page cache), so a first-time
     shopper's double click on a plain Buy form arrives as two requests without one. They
     do carry the same CSRF cookie: the first of them to claim that cookie creates the
-    session and the others join it, so the clicks are one shopper with one order.
+    session and the others join it once its row is written, so the clicks are one
+    shopper with one order. With `placing` (an order is placed under the key next, by
+    `place_order` with this request), a new session's row is written in the order's
+    transaction rather than committed on its own (`write_new_session`).
     """
     if request.session.session_key:
         return request.session.session_key
     browser = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
     if not browser:
-        return _create_session(request.session)
+        return _NewSession(request, None, placing).key
     claim = "commerce:first-session:" + hashlib.sha256(browser.encode()).hexdigest()
     if cache.add(claim, "", timeout=FIRST_SESSION_CLAIM_SECONDS):
-        key = _create_session(request.session)
-        cache.set(claim, key, timeout=FIRST_SESSION_CLAIM_SECONDS)
-        return key
+        return _NewSession(request, claim, placing).key
     deadline = time.monotonic() + FIRST_SESSION_WAIT_SECONDS
     while time.monotonic() < deadline:
         existing = cache.get(claim)
@@ -66,29 +67,80 @@ def shopper_key(request: HttpRequest) -> str:
             break
         time.sleep(0.02)
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
-    return _create_session(request.session)
+    return _NewSession(request, None, placing).key
 
 
-def _create_session(session: SessionBase) -> str:
-    """Write the new session's row now (one INSERT where the engine keeps rows) and its
-    key; the answer still sets the cookie, but the session middleware's save at the end
-    writes the row again only if something changed the session since."""
-    from .cart.rows import insert_row
+def write_new_session(request: Any) -> None:
+    """Write the row of the session `shopper_key(request, placing=True)` made, in the
+    current transaction, unless it has one: the order that names it commits with it."""
+    new = getattr(request, "_commerce_new_session", None)
+    if new is not None:
+        new.write_in_transaction()
 
-    if not insert_row(session):
-        session.save()
-    written = (session.session_key, dict(session.items()))
-    engine_save = session.save
 
-    def save(must_create: bool = False) -> None:
-        nonlocal written
-        now = (session.session_key, dict(session.items()))
-        if must_create or now != written:
-            engine_save(must_create)
-            written = (session.session_key, dict(session.items()))
+class _NewSession:
+    """A session this request made, written once: its row now, or in the transaction of
+    the order placed under its key, or (no order was written) by the session
+    middleware's save at the end of the request. That save still sets the cookie, but
+    writes the row again only if something changed the session since. Browsers joining
+    it through `claim` learn its key once its row is committed."""
 
-    session.save = save  # type: ignore[method-assign]
-    return session.session_key or ""
+    def __init__(self, request: HttpRequest, claim: str | None, placing: bool) -> None:
+        from .cart import rows
+
+        self.session = request.session
+        self.claim = claim
+        self.engine_save = self.session.save
+        self.written: tuple[str | None, dict[str, Any]] | None = None
+        self.in_transaction = False
+        self.session.save = self.save  # type: ignore[method-assign]
+        if placing and isinstance(self.session, rows.DatabaseStore):
+            self.session.items()  # its data as it is: with a key, the engine would load it
+            self.session._session_key = rows.new_session_key()
+            self.session.modified = True  # so the answer sets the cookie
+            request._commerce_new_session = self  # type: ignore[attr-defined]
+            return
+        if not rows.insert_row(self.session):
+            self.engine_save()
+        self._committed(self._state())
+
+    @property
+    def key(self) -> str:
+        return self.session.session_key or ""
+
+    def _state(self) -> tuple[str | None, dict[str, Any]]:
+        return (self.session.session_key, dict(self.session.items()))
+
+    def _committed(self, state: tuple[str | None, dict[str, Any]]) -> None:
+        self.written = state
+        if self.claim:
+            cache.set(self.claim, state[0], timeout=FIRST_SESSION_CLAIM_SECONDS)
+            self.claim = None
+
+    def write_in_transaction(self) -> None:
+        from .cart import rows
+
+        if self.written is not None or self.in_transaction:
+            return
+        state = self._state()
+        rows.insert_row_in_transaction(self.session)
+        self.in_transaction = True
+        transaction.on_commit(lambda: self._committed(state))
+
+    def save(self, must_create: bool = False) -> None:
+        if self.written is None:
+            key = self.session.session_key
+            if not (self.in_transaction and key and self.session.exists(key)):
+                # No row yet (or its transaction was rolled back): the engine makes it.
+                self.engine_save(must_create=True)
+                self._committed(self._state())
+                return
+            # Written in a transaction still open around this request (a test's).
+            self._committed(self._state())
+        now = self._state()
+        if must_create or now != self.written:
+            self.engine_save(must_create)
+            self.written = self._state()
 
 
 def json_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -20,7 +20,7 @@ from django.contrib.sessions.backends.base import VALID_KEY_CHARS, SessionBase
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDatabaseStore
 from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 from django.core.cache import caches
-from django.db import IntegrityError, connections, router
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Model
 from django.utils.crypto import get_random_string
 
@@ -99,28 +99,55 @@ def insert_row(record: SessionBase) -> bool:
     break it): the caller saves through the engine then."""
     if not isinstance(record, DatabaseStore) or record.session_key is not None:
         return False
-    model = record.model
-    alias = router.db_for_write(model)
-    connection = connections[alias]
-    if connection.in_atomic_block:
+    if connections[router.db_for_write(record.model)].in_atomic_block:
         return False
     data = dict(record.items())
-    expiry = connection.ops.adapt_datetimefield_value(record.get_expiry_date())
     while True:
-        key = get_random_string(32, VALID_KEY_CHARS)
+        key = new_session_key()
         try:
-            with connection.cursor() as cursor:
-                cursor.execute(_insert_statement(model, alias), [key, record.encode(data), expiry])
+            _insert(record, key, data)
         except IntegrityError:  # the key is taken: another one
             continue
         break
     record._session_key = key  # as the engine's create() sets it
     record.modified = True  # so the answer sets the cookie
-    if isinstance(record, CachedDatabaseStore):
-        try:
-            caches[settings.SESSION_CACHE_ALIAS].set(
-                record.cache_key, data, record.get_expiry_age()
-            )
-        except Exception:  # as cached_db's own save: the row is the record
-            logger.exception("The session cache copy of a new session was not set")
+    _copy_to_cache(record, data)
     return True
+
+
+def new_session_key() -> str:
+    """A key as the engine makes one (without asking whether it is taken)."""
+    return get_random_string(32, VALID_KEY_CHARS)
+
+
+def insert_row_in_transaction(record: SessionBase) -> bool:
+    """Write the row of `record`, which has its key and no row yet, in the caller's
+    transaction (beside the order placed under the key): no commit of its own. A
+    `cached_db` record's cache copy is set once the transaction commits. False, with
+    nothing written, for engines that keep no rows."""
+    if not isinstance(record, DatabaseStore) or record.session_key is None:
+        return False
+    data = dict(record.items())
+    _insert(record, record.session_key, data)
+    transaction.on_commit(
+        lambda: _copy_to_cache(record, data), using=router.db_for_write(record.model)
+    )
+    return True
+
+
+def _insert(record: DatabaseStore, key: str, data: dict) -> None:
+    model = record.model
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    expiry = connection.ops.adapt_datetimefield_value(record.get_expiry_date())
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_statement(model, alias), [key, record.encode(data), expiry])
+
+
+def _copy_to_cache(record: SessionBase, data: dict) -> None:
+    if not isinstance(record, CachedDatabaseStore):
+        return
+    try:
+        caches[settings.SESSION_CACHE_ALIAS].set(record.cache_key, data, record.get_expiry_age())
+    except Exception:  # as cached_db's own save: the row is the record
+        logger.exception("The session cache copy of a new session was not set")

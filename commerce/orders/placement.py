@@ -16,6 +16,7 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from .. import hooks, signals
+from ..http import write_new_session
 from ..models import (
     AdjustmentKind,
     Discount,
@@ -108,6 +109,8 @@ def place_order(
         tax_terms = tuple(default_taxes(currency, site))
     context = hooks.QuoteContext("order", user=user, request=request, shopper_key=shopper_key)
     with transaction.atomic():
+        # A session made for this order is written with it: one commit for both.
+        write_new_session(request)
         if discount is not None:
             # First lock: the discount, so redemptions are counted one placement at a time.
             discount = Discount.objects.select_for_update().get(pk=discount.pk)

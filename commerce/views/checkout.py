@@ -54,7 +54,9 @@ def buy(request: HttpRequest, item_id: str) -> HttpResponse:
         image_url=_absolute_image_url(request, item),
     )
     try:
-        payment = buy_now(item, shopper_key(request), urls, user=request.user, request=request)
+        payment = buy_now(
+            item, shopper_key(request, placing=True), urls, user=request.user, request=request
+        )
     except OrderRefused as refusal:
         return _buy_error(request, refusal.status, refusal.message)
     except PlacementRefused:
