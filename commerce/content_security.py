@@ -86,6 +86,16 @@ def policy_changes(request: HttpRequest) -> tuple[dict[str, list[str]], dict[str
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware with the store's additions (see the module docstring)."""
 
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        # A response exempt from both headers (`csp_exempt()` and `csp_exempt(True)`:
+        # Stripe's webhook, a machine's JSON) gets none: django-csp would still build
+        # both policies before finding that out, on every request.
+        if getattr(response, "_csp_exempt", False) and getattr(response, "_csp_exempt_ro", False):
+            return response
+        return super().process_response(request, response)
+
     def get_policy_parts(
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:

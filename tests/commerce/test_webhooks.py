@@ -254,3 +254,20 @@ def test_a_second_payment_is_recorded_once_as_a_refund_due(
     outcomes = dict(PaymentEvent.objects.values_list("stripe_event_id", "outcome"))
     assert outcomes["evt_2"] == "duplicate payment: refund due"
     assert outcomes["evt_3"] == "duplicate payment: refund already due"
+
+
+def test_answers_to_stripe_carry_no_content_security_policy_while_pages_do(
+    client, pending_order, settings
+):
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": ["'self'"]}}
+    payload = event_payload(
+        "evt_csp", "checkout.session.completed", paid_checkout_session(pending_order)
+    )
+    answer = post_event(client, payload)
+    page = client.get("/")
+
+    assert answer.status_code == 200
+    assert "Content-Security-Policy" not in answer
+    assert "Content-Security-Policy-Report-Only" not in answer
+    assert "script-src" in page["Content-Security-Policy"]
+    assert "Content-Security-Policy-Report-Only" in page
