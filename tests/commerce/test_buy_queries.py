@@ -1,23 +1,25 @@
 """Buy costs a fixed, small number of SQL queries around its Stripe call.
 
 A first buy reads the item (whether it is for sale, and private, the cart's cached offers
-say), writes the shopper's new session, and places the order with its line, its tax and
-its first payment attempt in one transaction (the default taxes and the Stripe TaxRate's
-id come from the shared cache), then records the Checkout Session Stripe made in one
-statement; a second click of the same shopper finds the open order and hands out its
-session again. Inside a test's transaction the session is written as the engine writes
-it (a SELECT, then the INSERT in a savepoint): outside, it is one INSERT
-(test_first_session.py).
+say), and places the order with the shopper's new session, its line, its tax and its
+first payment attempt in one transaction (the default taxes and the Stripe TaxRate's id
+come from the shared cache), then records the Checkout Session Stripe made in one
+statement (on PostgreSQL, in a transaction that does not wait for the disk); a second
+click of the same shopper finds the open order and hands out its session again. A
+test's transaction never commits, so here the session middleware asks once whether
+the session's row exists (test_first_session.py shows it is written once).
 """
 
 import pytest
+from django.db import connection, transaction
 
-from commerce.models import Order, ShopSettings, Tax
+from commerce.models import Order, Payment, ShopSettings, Tax
+from commerce.payments.methods.checkout_session import commit_without_waiting_for_disk
 from tests.factories import ImageFactory, ItemPageFactory
 
 pytestmark = pytest.mark.django_db
 
-FIRST_BUY_QUERIES = 16
+FIRST_BUY_QUERIES = 17
 REPEATED_BUY_QUERIES = 11
 
 
@@ -46,3 +48,17 @@ def test_a_buy_and_its_repeat_stay_within_their_query_budgets(
     assert order.tax_amount > 0
     [payment] = order.payments.all()
     assert payment.status == "open" and payment.stripe_id == first.json()["sessionId"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+@pytest.mark.django_db(transaction=True)  # so the transaction below is one of its own
+def test_recording_a_session_does_not_wait_for_the_disk_and_nothing_else_is_changed():
+    def synchronous_commit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():
+        commit_without_waiting_for_disk(Payment)
+        assert synchronous_commit() == "off"
+    assert synchronous_commit() == "on"

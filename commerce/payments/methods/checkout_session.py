@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from ... import money
@@ -221,15 +222,17 @@ def _record_session(payment: Payment, session: dict[str, Any]) -> Payment:
     # The usual case in one statement, atomic under the payment row's own lock: the
     # attempt is still starting and has no session. Anything else (another request
     # recorded it, a webhook moved it on) is sorted out below, under the order's lock.
-    recorded = Payment.objects.filter(
-        pk=payment.pk, status=PaymentStatus.STARTING, stripe_id=None
-    ).update(
-        stripe_id=session["id"],
-        url=url,
-        expires_at=expires_at,
-        status=PaymentStatus.OPEN,
-        updated_at=timezone.now(),
-    )
+    with transaction.atomic():
+        commit_without_waiting_for_disk(Payment)
+        recorded = Payment.objects.filter(
+            pk=payment.pk, status=PaymentStatus.STARTING, stripe_id=None
+        ).update(
+            stripe_id=session["id"],
+            url=url,
+            expires_at=expires_at,
+            status=PaymentStatus.OPEN,
+            updated_at=timezone.now(),
+        )
     if recorded:
         payment.stripe_id, payment.url, payment.expires_at = session["id"], url, expires_at
         payment.status = PaymentStatus.OPEN
@@ -252,6 +255,22 @@ def _record_session(payment: Payment, session: dict[str, Any]) -> Payment:
             locked.status = PaymentStatus.OPEN
         locked.save()
     return locked
+
+
+def commit_without_waiting_for_disk(model: type[Model]) -> None:
+    """Let the current transaction's commit return before PostgreSQL has flushed it to
+    disk (`synchronous_commit` off for this transaction only; other databases: nothing).
+    Its changes are seen by others at once as ever; only a crash of the database server
+    in the moment after the commit could lose them. For writes that record what Stripe
+    already holds: lost, they leave what a worker dying right after its Stripe call
+    leaves, which the store recovers from (the attempt's idempotency key gets the same
+    session from Stripe again, a webhook finds the order by the reference the session
+    carries, and `reconcile_orders` settles the rest). A flush costs a few milliseconds
+    of a buy."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _fail_attempt_without_session(payment: Payment) -> None:
