@@ -27,7 +27,7 @@ from django_tasks import task
 
 from . import money
 from .background import enqueue_in_transaction, queues_in_transaction, run_after_commit
-from .models import AdjustmentKind, Order
+from .models import AdjustmentKind, Order, OrderLine
 from .signals import order_paid
 
 logger = logging.getLogger(__name__)
@@ -62,8 +62,9 @@ def receipt_recipient(order: Order) -> str:
     return (getattr(user, "email", "") or "") if user is not None else ""
 
 
-def receipt_context(order: Order) -> dict[str, Any]:
-    """What the receipt says, every amount already formatted in the order's currency."""
+def receipt_context(order: Order, lines: list[OrderLine] | None = None) -> dict[str, Any]:
+    """What the receipt says, every amount already formatted in the order's currency;
+    `lines` are the order's lines when the caller has read them already."""
     currency = order.currency
 
     def fmt(amount: int) -> str:
@@ -71,7 +72,7 @@ def receipt_context(order: Order) -> dict[str, Any]:
 
     lines = [
         ReceiptLine(line.title, line.quantity, fmt(line.unit_amount), fmt(line.line_amount))
-        for line in order.lines.all()
+        for line in (order.lines.all() if lines is None else lines)
     ]
     adjustments = list(order.adjustments.all())
     discounts = [
@@ -107,9 +108,11 @@ def _tax_label(adjustment: Any) -> str:
     return f"{adjustment.name} {rate}".strip()
 
 
-def build_receipt(order: Order, recipient: str) -> EmailMultiAlternatives:
+def build_receipt(
+    order: Order, recipient: str, lines: list[OrderLine] | None = None
+) -> EmailMultiAlternatives:
     """The receipt as one message: plain text, with the same content as HTML."""
-    context = receipt_context(order)
+    context = receipt_context(order, lines)
     subject = " ".join(render_to_string(SUBJECT_TEMPLATE, context).split())
     message = EmailMultiAlternatives(
         subject=subject,
@@ -127,12 +130,12 @@ def send_receipt(order_id: int) -> bool:
     Never called inside a transaction: the claim commits before the mail server is
     asked, so the order's row is not locked while it answers.
     """
-    order = Order.objects.select_related("user").filter(pk=order_id).first()
+    order, lines = _order_with_lines(order_id)
     claimed_at = _claim_receipt(order) if order is not None else None
     if order is None or claimed_at is None:
         return False
     try:
-        build_receipt(order, receipt_recipient(order)).send()
+        build_receipt(order, receipt_recipient(order), lines).send()
     except Exception:
         # Released, so a retry (the next payment report, or the task's retry) sends it.
         Order.objects.filter(pk=order_id, receipt_sent_at=claimed_at).update(receipt_sent_at=None)
@@ -140,6 +143,18 @@ def send_receipt(order_id: int) -> bool:
         raise
     logger.info("Receipt of order %s sent", order_id)
     return True
+
+
+def _order_with_lines(order_id: int) -> tuple[Order | None, list[OrderLine] | None]:
+    """The order, with its user, and its lines, in one query: each line is read with its
+    order (an order always has lines; one without is read on its own)."""
+    lines = list(OrderLine.objects.select_related("order__user").filter(order_id=order_id))
+    if lines:
+        return lines[0].order, lines
+    try:
+        return Order.objects.select_related("user").get(pk=order_id), None
+    except Order.DoesNotExist:
+        return None, None
 
 
 def _claim_receipt(order: Order) -> Any:

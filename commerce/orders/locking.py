@@ -29,9 +29,11 @@ def lock_attempt(account_label: str, stripe_id: Any, method: str = "") -> Paymen
     attempt = {"stripe_account": account_label, "stripe_id": stripe_id}
     if method:
         attempt["method"] = method
-    return (
+    # At most one: (account, Stripe id) is unique. No ordering to work out, then.
+    found = (
         Payment.objects.select_related("order")
         .select_for_update(of=("order", "self"))
         .filter(**attempt)
-        .first()
+        .order_by()[:1]
     )
+    return next(iter(found), None)

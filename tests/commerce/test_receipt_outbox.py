@@ -117,3 +117,21 @@ def test_a_backend_outside_the_database_gets_the_receipt_after_the_commit(
             )
             assert queued() == [], "a queue the transaction cannot undo waits for the commit"
     assert queued() == [[order.pk]]
+
+
+def test_the_worker_sends_a_receipt_in_three_queries_and_skips_a_sent_one_in_one(
+    order, settings, django_assert_num_queries
+):
+    settings.TASKS = DATABASE_BACKEND
+    with transaction.atomic():
+        apply_checkout_session(
+            "default", paid_checkout_session(order), "evt_paid", source="webhook"
+        )
+
+    # The order with its user and lines, the claim, the adjustments.
+    with django_assert_num_queries(3):
+        assert receipts.send_receipt_task.call(order.pk) is True
+    with django_assert_num_queries(1):
+        assert receipts.send_receipt_task.call(order.pk) is False
+    [message] = mail.outbox
+    assert "1 x Mug at $14.50: $14.50" in message.body
