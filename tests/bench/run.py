@@ -554,18 +554,32 @@ class Run:
         base = f"http://127.0.0.1:{port}"
         worker_log = self.folder / "worker.log"
         during = not self.arguments.receipts_after_rounds
+        database_name = db.url.rsplit("/", 1)[-1]
         with contextlib.ExitStack() as running:
-            running.enter_context(
+            web = running.enter_context(
                 servers.gunicorn(port, tasks_env, self.folder / "gunicorn-webhooks.log")
             )
             if during:
-                running.enter_context(servers.task_worker(tasks_env, worker_log))
-            rows = self.webhook_rounds(base, item_id, db)
+                worker = running.enter_context(servers.task_worker(tasks_env, worker_log))
+
+            def cpu() -> tuple[float, float]:
+                return (
+                    servers.tree_cpu_seconds(web.pid),
+                    servers.database_cpu_seconds(database_name),
+                )
+
+            rows = self.webhook_rounds(base, item_id, db, cpu)
             if not during:
-                running.enter_context(servers.task_worker(tasks_env, worker_log))
+                worker = running.enter_context(servers.task_worker(tasks_env, worker_log))
             drained = self.drain_tasks(started=time.monotonic())
             after = self.webhook_snapshot()
             receipts = receipt_log.read(env["BENCH_RECEIPT_LOG"])
+            worker_cpu = servers.tree_cpu_seconds(worker.pid)
+        if receipts:
+            self.notes.append(
+                f"webhooks: the task worker used {worker_cpu / len(receipts) * 1000:.1f} ms "
+                "of CPU a receipt, over its whole run"
+            )
         found = exactly_once.receipt_problems(after.paid_orders, receipts)
         if found:
             raise Broken("receipts not sent exactly once: " + "; ".join(found))
@@ -585,9 +599,17 @@ class Run:
         )
         return rows
 
-    def webhook_rounds(self, base: str, item_id: int, db: database.Database) -> list[Row]:
+    def webhook_rounds(
+        self,
+        base: str,
+        item_id: int,
+        db: database.Database,
+        cpu: Callable[[], tuple[float, float]],
+    ) -> list[Row]:
         """The fresh round, then the replayed one, and their rows. Raises `Broken` when an
-        event was not applied exactly once."""
+        event was not applied exactly once. `cpu` tells the CPU seconds the web server and
+        the database have used so far: their use per fresh event goes into the notes, a
+        measure that depends less than the rates on what else the machine is doing."""
         from commerce.models import PaymentEvent
 
         from . import events, seed
@@ -598,6 +620,7 @@ class Run:
         bodies = {event_id: body for event_id, body in signed}
         fresh_file = self.folder / "fresh-events.txt"
         events.write_events_file(fresh_file, list(bodies.values()), "whsec_bench_usd")
+        cpu_before = cpu()
         fresh = measure(
             base + "/stripe/webhook/",
             self.plan.webhook_seconds,
@@ -605,7 +628,17 @@ class Run:
             script_arguments=[str(fresh_file), str(wrk.THREADS), "fresh"],
         )()
         time.sleep(1)  # deliveries in flight when the round ended finish
+        cpu_after = cpu()
         after_fresh = self.webhook_snapshot()
+        if after_fresh.stored_events:
+            web_ms, database_ms = (
+                (after - before) / after_fresh.stored_events * 1000
+                for before, after in zip(cpu_before, cpu_after, strict=True)
+            )
+            self.notes.append(
+                f"webhooks: CPU a fresh event: web {web_ms:.1f} ms (gunicorn), "
+                f"database {database_ms:.1f} ms (PostgreSQL, every client of the run's database)"
+            )
         fresh_rate, acknowledged = fresh.rate, fresh.requests
         if after_fresh.stored_events >= count:
             # Each wrk thread repeats its last event (a duplicate) until it stops: all the

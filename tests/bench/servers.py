@@ -5,6 +5,7 @@ Stripe emulator, gunicorn serving the store with the bench settings, and the tas
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -120,3 +121,40 @@ def task_worker(env: dict[str, str], log: Path, settle: float = 1.0) -> Iterator
         yield process
     finally:
         stop(process)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds process `pid` has used (Linux /proc); 0 when gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds used by `pid` and its live descendants (gunicorn's master and workers)."""
+    return _cpu_seconds(pid) + sum(tree_cpu_seconds(child) for child in _children(pid))
+
+
+def database_cpu_seconds(name: str) -> float:
+    """CPU seconds used by the live PostgreSQL backends serving database `name` (their
+    process titles name it), when PostgreSQL runs on this machine; else 0."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres:") and f" {name} " in title:
+            total += _cpu_seconds(int(entry.name))
+    return total

@@ -5,6 +5,7 @@ nothing starts a server: `make bench` does that."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import stripe
@@ -16,6 +17,7 @@ from tests.bench import (
     receipt_log,
     report,
     run,
+    servers,
     stripe_timing,
     wrk,
 )
@@ -169,6 +171,27 @@ def test_the_bench_mail_backend_logs_each_receipts_order(tmp_path, monkeypatch):
         "orders sent more than one receipt: [12]"
     ]
     assert receipt_log.read(tmp_path / "none.log") == ()
+
+
+def test_cpu_is_counted_for_a_process_tree_and_none_for_a_database_without_backends():
+    import os
+    import subprocess
+    import sys
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", "sum(range(3_000_000)); input()"], stdin=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while servers._cpu_seconds(child.pid) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        own, of_child = servers._cpu_seconds(os.getpid()), servers._cpu_seconds(child.pid)
+        assert of_child > 0
+        assert servers.tree_cpu_seconds(os.getpid()) >= own + of_child
+    finally:
+        child.communicate(b"\n", timeout=10)
+    assert servers._cpu_seconds(child.pid) == 0, "a process that is gone counts nothing"
+    assert servers.database_cpu_seconds("store_bench_no_such_database") == 0
 
 
 def test_the_table_lines_up_its_columns_and_says_which_goals_are_met():
