@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import router, transaction
 from django_tasks.base import Task
@@ -51,20 +52,31 @@ def run_after_commit(task: Task, *args: Any) -> None:
     transaction.on_commit(deliver, robust=True)
 
 
+# Backends that write their queue as rows of a model (class path -> the model's app label
+# and name): a task they take inside a transaction commits or rolls back with it. Named,
+# not imported: the store does not depend on django-tasks-db, a site chooses it.
+QUEUE_IN_DATABASE = {
+    "django_tasks_db.backend.DatabaseBackend": ("django_tasks_database", "DBTaskResult"),
+}
+
+
 def queues_in_transaction(task: Task) -> bool:
     """Whether `task`'s backend writes its queue into the database the store's orders are
     in (django-tasks-db's `DatabaseBackend` routed there), so a task enqueued inside a
     transaction is seen by the worker only once that transaction commits."""
     if not tasks_configured():
         return False
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
     from .models import Order
 
-    return isinstance(task.get_backend(), DatabaseBackend) and router.db_for_write(
-        DBTaskResult
-    ) == router.db_for_write(Order)
+    for kind in type(task.get_backend()).__mro__:
+        queue = QUEUE_IN_DATABASE.get(f"{kind.__module__}.{kind.__qualname__}")
+        if queue is not None:
+            try:
+                model = apps.get_model(*queue)
+            except LookupError:
+                return False
+            return router.db_for_write(model) == router.db_for_write(Order)
+    return False
 
 
 def enqueue_in_transaction(task: Task, *args: Any) -> bool:
