@@ -22,3 +22,6 @@ class CommerceConfig(AppConfig):
         from .payments.pricing_objects import connect_receivers as connect_pricing_receivers
 
         connect_pricing_receivers()
+        from .orders.buy_now import connect_receivers as connect_buy_now_receivers
+
+        connect_buy_now_receivers()

@@ -70,12 +70,13 @@ def shopper_key(request: HttpRequest, placing: bool = False) -> str:
     return _NewSession(request, None, placing).key
 
 
-def write_new_session(request: Any) -> None:
+def write_new_session(request: Any) -> bool:
     """Write the row of the session `shopper_key(request, placing=True)` made, in the
-    current transaction, unless it has one: the order that names it commits with it."""
+    current transaction, unless it has one: the order that names it commits with it.
+    Whether it was written now (the shopper is new: nothing was placed under their
+    session before)."""
     new = getattr(request, "_commerce_new_session", None)
-    if new is not None:
-        new.write_in_transaction()
+    return new is not None and new.write_in_transaction()
 
 
 class _NewSession:
@@ -117,15 +118,17 @@ class _NewSession:
             cache.set(self.claim, state[0], timeout=FIRST_SESSION_CLAIM_SECONDS)
             self.claim = None
 
-    def write_in_transaction(self) -> None:
+    def write_in_transaction(self) -> bool:
         from .cart import rows
 
         if self.written is not None or self.in_transaction:
-            return
+            return False
         state = self._state()
-        rows.insert_row_in_transaction(self.session)
+        if not rows.insert_row_in_transaction(self.session):
+            return False
         self.in_transaction = True
         transaction.on_commit(lambda: self._committed(state))
+        return True
 
     def save(self, must_create: bool = False) -> None:
         if self.written is None:

@@ -93,6 +93,9 @@ def place_order(
     `open_key`, placing the same thing again returns the open order already placed under
     that key, however many requests arrive at once; if the prices or terms changed since,
     that order is left to its fate (it can still be paid or expire) and a new one placed.
+    An open key names its shopper (their session, or a cart that is theirs alone), so
+    none is looked for when the shopper's session is made with this order
+    (`shopper_key(request, placing=True)`).
     `start`, if given, is called with a new order (not one found open) in the transaction
     that writes it, so what it writes (the first payment attempt) is committed with the
     order or not at all, in one commit; the order it gets knows its lines and adjustments
@@ -110,7 +113,7 @@ def place_order(
     context = hooks.QuoteContext("order", user=user, request=request, shopper_key=shopper_key)
     with transaction.atomic():
         # A session made for this order is written with it: one commit for both.
-        write_new_session(request)
+        new_shopper = write_new_session(request)
         if discount is not None:
             # First lock: the discount, so redemptions are counted one placement at a time.
             discount = Discount.objects.select_for_update().get(pk=discount.pk)
@@ -122,8 +125,9 @@ def place_order(
         except PricingError as error:
             raise PlacementRefused(str(error)) from error
         hooks.check_order_allowed(priced, context)
-        if open_key is not None:
-            # Second lock: the order already open under this key, if any.
+        if open_key is not None and not new_shopper:
+            # Second lock: the order already open under this key, if any (a shopper whose
+            # session is written only now has none).
             existing = Order.objects.select_for_update().filter(open_key=open_key).first()
             if existing is not None:
                 if _matches(existing, priced, discount):
@@ -136,10 +140,11 @@ def place_order(
             except DiscountRefused as error:
                 raise PlacementRefused(error.message) from error
         try:
-            with transaction.atomic():
+            # A new shopper's open key is theirs alone: no savepoint to come back to.
+            with transaction.atomic(savepoint=not new_shopper):
                 order = _write_order(priced, lines, discount, shopper_key, user, open_key)
         except IntegrityError:
-            if open_key is None:
+            if open_key is None or new_shopper:
                 raise
             # A concurrent request placed it a moment ago (PostgreSQL made this insert
             # wait for that transaction, so its order is visible now).
@@ -179,7 +184,7 @@ def _write_order(
         OrderLine(
             order=order,
             # A line a quote modifier added (a fee, a gift) is no item of the basket.
-            item=items.get(quoted.line.item_id),
+            item_id=quoted.line.item_id if quoted.line.item_id in items else None,
             title=quoted.line.title,
             sku=quoted.line.sku,
             unit_amount=quoted.line.unit_amount,

@@ -7,15 +7,13 @@ import logging
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
-from wagtail.models import Page
 
-from ..cart.offers import OFFERS, read_offers
 from ..http import allow_methods, json_endpoint, json_error, shopper_key
 from ..identifiers import is_stripe_id, parse_page_id
 from ..models import ItemPage, OrderStatus, StatusChangeSource
 from ..models.pages import LISTING_IMAGE_SPEC
 from ..orders import OrderRefused, PlacementRefused
-from ..orders.buy_now import buy_now
+from ..orders.buy_now import Buyable, buy_now, find_buyable
 from ..payments import gateway
 from ..payments.accounts import account_by_label
 from ..payments.exceptions import PaymentError
@@ -50,7 +48,7 @@ def buy(request: HttpRequest, item_id: str) -> HttpResponse:
 
     urls = CheckoutUrls(
         success_url=checkout_success_url(request),
-        cancel_url=_page_url(request, item) + "?checkout=canceled",
+        cancel_url=_item_url(request, item) + "?checkout=canceled",
         image_url=_absolute_image_url(request, item),
     )
     try:
@@ -72,36 +70,29 @@ def buy(request: HttpRequest, item_id: str) -> HttpResponse:
     )
 
 
-def _item_for_sale(request: HttpRequest, item_id: str) -> ItemPage | None:
-    """The item `item_id` names if this request may buy it, with its picture. The cart's
-    cached offers say whether it is for sale and whether it lies in a private section,
-    so the view restrictions are read only for a private item; the item itself is read
-    from the database, as every order's price is. A private item answers like an
-    unknown one, so its id leaks nothing."""
+def _item_for_sale(request: HttpRequest, item_id: str) -> Buyable | ItemPage | None:
+    """The item `item_id` names if this request may buy it (`find_buyable`); read from
+    the database as it stands when the shared cache is unreachable."""
     page_id = parse_page_id(item_id)
     if page_id is None:
         return None
     try:
-        offer = OFFERS.get_many([page_id], read_offers).get(page_id)
+        return find_buyable(request, page_id)
     except Exception:  # the cache is unreachable: the database says it all
         logger.warning("Item %s looked up without the cache", page_id, exc_info=True)
-        private = True
-    else:
-        if offer is None:
-            return None
-        private = offer.restricted
-    items = ItemPage.objects.purchasable()
-    if private:
-        items = items.visible_to(request)
+    items = ItemPage.objects.purchasable().visible_to(request)
     return items.filter(pk=page_id).select_related("image").first()
 
 
-def _page_url(request: HttpRequest, page: Page) -> str:
-    """The page's absolute URL, as `request.build_absolute_uri(page.get_url(request))`
+def _item_url(request: HttpRequest, item: Buyable | ItemPage) -> str:
+    """The item page's absolute URL, as `request.build_absolute_uri(page.get_url(request))`
     gives it, with the request's site taken from the cached table of sites instead of
     looked up: on the request's own site, its path on the request's host; on another
     site, that site's root URL."""
-    parts = page.get_url_parts(request)
+    if isinstance(item, Buyable):
+        parts = item.url_parts
+    else:
+        parts = item.get_url_parts(request)
     if parts is None or parts[2] is None:
         return request.build_absolute_uri("/")
     site_id, root_url, path = parts
@@ -119,7 +110,9 @@ def _buy_error(request: HttpRequest, status: int, message: str) -> HttpResponse:
     return json_error(status, message)
 
 
-def _absolute_image_url(request: HttpRequest, item: ItemPage) -> str | None:
+def _absolute_image_url(request: HttpRequest, item: Buyable | ItemPage) -> str | None:
+    if isinstance(item, Buyable):
+        return request.build_absolute_uri(item.image_url) if item.image_url else None
     if item.image is None:
         return None
     return request.build_absolute_uri(item.image.get_rendition(LISTING_IMAGE_SPEC).url)

@@ -1,13 +1,12 @@
 """Buy costs a fixed, small number of SQL queries around its Stripe call.
 
-A first buy reads the item (whether it is for sale, and private, the cart's cached offers
-say), and places the order with the shopper's new session, its line, its tax and its
-first payment attempt in one transaction (the default taxes and the Stripe TaxRate's id
-come from the shared cache), then records the Checkout Session Stripe made in one
-statement (on PostgreSQL, in a transaction that does not wait for the disk); a second
-click of the same shopper finds the open order and hands out its session again. A
-test's transaction never commits, so here the session middleware asks once whether
-the session's row exists (test_first_session.py shows it is written once).
+A first buy reads nothing but the shared cache (the item as buying needs it, the default
+taxes, the Stripe TaxRate's id) and writes the shopper's new session, the order, its line,
+its tax and its first payment attempt in one transaction, then records the Checkout
+Session Stripe made in one statement (on PostgreSQL, in a transaction that does not wait
+for the disk); a second click of the same shopper finds the open order and hands out its
+session again. A test's transaction never commits, so here the session middleware asks
+once whether the session's row exists (test_first_session.py shows it is written once).
 """
 
 import pytest
@@ -19,8 +18,8 @@ from tests.factories import ImageFactory, ItemPageFactory
 
 pytestmark = pytest.mark.django_db
 
-FIRST_BUY_QUERIES = 17
-REPEATED_BUY_QUERIES = 11
+FIRST_BUY_QUERIES = 13
+REPEATED_BUY_QUERIES = 10
 
 
 @pytest.fixture
