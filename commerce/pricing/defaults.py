@@ -113,7 +113,10 @@ def match_site(table: tuple[SiteTaxes, ...], hostname: str, port: int) -> SiteTa
 
 def site_for_request(request: HttpRequest) -> SiteTaxes | None:
     """The request's site as `Site.find_for_request` finds it (the default site when no
-    site matches), from the cached table: no query."""
+    site matches), from the cached table: no query; found once per request."""
+    found = getattr(request, "_commerce_site_taxes", False)
+    if found is not False:
+        return found
     try:
         table: tuple[SiteTaxes, ...] = TAX_TABLE.get(_tax_table)
     except Exception:  # the cache is unreachable: the database has it all
@@ -128,6 +131,7 @@ def site_for_request(request: HttpRequest) -> SiteTaxes | None:
         site = match_site(table, hostname, int(port) if port.isdigit() else -1)
     if site is None:
         site = next((row for row in table if row.is_default_site), None)
+    request._commerce_site_taxes = site  # type: ignore[attr-defined]
     return site
 
 
