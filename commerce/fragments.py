@@ -44,6 +44,8 @@ PAGE_FRAGMENT_TEMPLATES = {
     "breadcrumbs": "commerce/includes/breadcrumbs.html",
     "item_media": "commerce/includes/item_media.html",
     "item_description": "commerce/includes/item_description.html",
+    # A catalog's intro: a warm catalog page never reads its catalog row.
+    "catalog_intro": "commerce/includes/catalog_intro.html",
 }
 
 

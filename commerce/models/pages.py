@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
@@ -60,31 +59,19 @@ def route_to_item(page: Page, request: HttpRequest, path_components: list[str]) 
 
 
 def route_to_child(page: Page, request: HttpRequest, path_components: list[str]) -> Any:
-    """`Page.route`, with a catalog or an item child found with its own fields in the
-    one query that finds the child by its slug, where Wagtail's route asks again for the
-    specific row of every page on the way (other page types still are)."""
+    """`Page.route`, with a catalog on the way taken without its own row: Wagtail's route
+    reads each page, then its specific row, and a catalog's (its intro) is needed only to
+    render its intro, which is kept in the shared cache (`commerce.fragments`). Other page
+    types are routed exactly as Wagtail does."""
     if not path_components:
         return Page.route(page, request, path_components)
-    child = (
-        page.get_children()
-        .select_related("catalogpage", "itempage")
-        .filter(slug=path_components[0])
-        .first()
-    )
-    if child is None:
-        raise Http404
-    specific = _specific_as_joined(child)
-    specific._cached_parent_obj = page  # as Wagtail's route does: no query for the parent
+    try:
+        child = page.get_children().get(slug=path_components[0])
+    except Page.DoesNotExist as error:
+        raise Http404 from error
+    child._cached_parent_obj = page
+    specific = child.specific_deferred if child.specific_class is CatalogPage else child.specific
     return specific.route(request, path_components[1:])
-
-
-def _specific_as_joined(page: Page) -> Page:
-    """The specific page of a `Page` read with its catalog and item rows joined, without
-    another query when it is one of those."""
-    for model, related in ((CatalogPage, "catalogpage"), (ItemPage, "itempage")):
-        if page.content_type_id == ContentType.objects.get_for_model(model).pk:
-            return getattr(page, related)
-    return page.specific
 
 
 def _restricted_q(request: HttpRequest | None) -> Q:
