@@ -257,6 +257,12 @@ def test_only_known_parts_can_be_chosen():
     assert run.Plan.for_run(quick=True).rounds < run.Plan.for_run(quick=False).rounds * 2
 
 
+def test_the_task_worker_runs_during_the_webhook_rounds_unless_asked_otherwise():
+    assert run.parse_arguments([]).receipts_after_rounds is False
+    assert run.parse_arguments(["--receipts-after-rounds"]).receipts_after_rounds is True
+    assert run.TASKS_BACKEND == "django_tasks_db.DatabaseBackend"
+
+
 @pytest.mark.django_db
 def test_items_seeded_in_bulk_are_proper_pages_of_the_tree(catalog):
     from wagtail.models import Page
