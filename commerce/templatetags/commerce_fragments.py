@@ -1,6 +1,7 @@
 """Tags for the parts of shopper pages kept in the shared cache (see `commerce.fragments`):
 
 {% item_cards items heading_level=2 as cards %}
+{% item_cards_html items heading_level=2 %}
 {% page_fragments page "breadcrumbs" "item_media" as fragments %}
 """
 
@@ -24,6 +25,14 @@ def item_cards(
 ) -> list[SafeString]:
     """The cards of `items` (pages or page ids) for this request, in their order."""
     return fragments.item_cards(context["request"], items or [], heading_level)
+
+
+@register.simple_tag(takes_context=True)
+def item_cards_html(
+    context: template.Context, items: Iterable[ItemPage | int], heading_level: int = 2
+) -> SafeString:
+    """The cards of `items` for this request as one piece of HTML, for a grid."""
+    return fragments.item_cards_html(context["request"], items or [], heading_level)
 
 
 @register.simple_tag(takes_context=True)
