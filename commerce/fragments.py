@@ -151,14 +151,7 @@ def listed(request: HttpRequest, lists: Mapping[str, Callable[[], Any]]) -> dict
     filters to what `request` may see and returns something the cache can pickle, such
     as ids or links), read in one cache read and kept per set of view restrictions the
     request has not passed. A preview works them out afresh."""
-    if getattr(request, "is_preview", False):
-        return {name: compute() for name, compute in lists.items()}
-    from .models.pages import _restricted_q
-
-    hidden = sha256(str(_restricted_q(request)).encode()).hexdigest()[:16]
-    keys = {f"list:{_site_key(request)}:{name}:{hidden}": name for name in lists}
-    stored = FRAGMENTS.get_many(keys, lambda missing: {key: lists[keys[key]]() for key in missing})
-    return {name: stored[key] for key, name in keys.items()}
+    return page_parts(request, None, (), lists)[1]
 
 
 def page_fragments(
@@ -166,26 +159,44 @@ def page_fragments(
 ) -> dict[str, SafeString]:
     """The parts `names` (keys of `PAGE_FRAGMENT_TEMPLATES`) of `page` as served to
     `request`, each rendered with the page and the request as its context."""
+    return page_parts(request, page, names, {})[0]
+
+
+def page_parts(
+    request: HttpRequest | None,
+    page: Page | None,
+    names: Iterable[str],
+    lists: Mapping[str, Callable[[], Any]],
+) -> tuple[dict[str, SafeString], dict[str, Any]]:
+    """`page_fragments(request, page, names)` and `listed(request, lists)` in one cache
+    read, for a page that shows both (a catalog: its breadcrumbs and intro, its items'
+    ids and its subcatalogs' links). Without a request, or in a preview, all is worked
+    out afresh: a preview shows a draft, not what is cached."""
     names = list(names)
-    templates = {name: PAGE_FRAGMENT_TEMPLATES[name] for name in names}
+    context = {"page": page, "request": request}
+    computes: dict[str, Callable[[], Any]] = {}
+    fragment_keys = {}
+    for name in names:
+        template = PAGE_FRAGMENT_TEMPLATES[name]
+        page_pk = page.pk if page is not None else 0
+        fragment_keys[name] = key = f"page:{_site_key(request)}:{page_pk}:{name}"
+        computes[key] = lambda template=template: get_template(template).render(context)
+    list_keys = {}
+    if lists:
+        from .models.pages import _restricted_q
 
-    def render(wanted: Iterable[str]) -> dict[str, str]:
-        context = {"page": page, "request": request}
-        return {name: get_template(templates[name]).render(context) for name in wanted}
-
+        hidden = sha256(str(_restricted_q(request)).encode()).hexdigest()[:16]
+        for name, compute in lists.items():
+            list_keys[name] = key = f"list:{_site_key(request)}:{name}:{hidden}"
+            computes[key] = compute
     if request is None or getattr(request, "is_preview", False):
-        rendered = render(names)
+        values = {key: compute() for key, compute in computes.items()}
     else:
-        prefix = f"page:{_site_key(request)}:{page.pk}:"
-        stored = FRAGMENTS.get_many(
-            [f"{prefix}{name}" for name in names],
-            lambda keys: {
-                f"{prefix}{name}": html
-                for name, html in render(key.removeprefix(prefix) for key in keys).items()
-            },
+        values = FRAGMENTS.get_many(
+            computes, lambda missing: {key: computes[key]() for key in missing}
         )
-        rendered = {name: stored[f"{prefix}{name}"] for name in names}
-    return {name: mark_safe(html) for name, html in rendered.items()}  # noqa: S308
+    fragments = {name: mark_safe(values[key]) for name, key in fragment_keys.items()}  # noqa: S308
+    return fragments, {name: values[key] for name, key in list_keys.items()}
 
 
 def connect_receivers() -> None:

@@ -154,9 +154,10 @@ class CatalogPage(Page):
         return route_to_item(self, request, path_components)
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """The page's items (ids; the cards come from `commerce.fragments`) and its
-        subcatalogs' links, both from one cache read while no page has changed."""
-        from ..fragments import listed
+        """The page's breadcrumbs and intro, its items (ids; the cards come from
+        `commerce.fragments`) and its subcatalogs' links, from one cache read while no page
+        has changed."""
+        from ..fragments import page_parts
 
         context = super().get_context(request, *args, **kwargs)
 
@@ -170,8 +171,10 @@ class CatalogPage(Page):
                 for catalog in catalogs.order_by("path")
             ]
 
-        lists = listed(
+        context["fragments"], lists = page_parts(
             request,
+            self,
+            ["breadcrumbs", "catalog_intro"],
             {f"catalog:{self.pk}": items, f"subcatalogs:{self.pk}": subcatalog_links},
         )
         context["subcatalog_links"] = lists[f"subcatalogs:{self.pk}"]
