@@ -45,16 +45,23 @@ class Offer:
     restricted: bool = False
 
 
+def under_view_restriction() -> Exists:
+    """Whether a view restriction covers an item page of the outer query: one on the page
+    or on any ancestor, whose path starts the item's path. Cached facts keep only this;
+    whether a shopper may see the item is theirs, checked when they ask."""
+    return Exists(
+        PageViewRestriction.objects.filter(
+            page__path=Substr(OuterRef("path"), 1, Length("page__path"))
+        )
+    )
+
+
 def read_offers(ids: set[int]) -> dict[int, Offer]:
     """The live, for-sale items among `ids`, from the database, in one query."""
-    # A restriction on the item or any ancestor: its page's path starts the item's path.
-    restrictions = PageViewRestriction.objects.filter(
-        page__path=Substr(OuterRef("path"), 1, Length("page__path"))
-    )
     rows = (
         ItemPage.objects.purchasable()
         .filter(pk__in=ids)
-        .annotate(restricted=Exists(restrictions))
+        .annotate(restricted=under_view_restriction())
         .values_list("pk", "title", "price_amount", "currency", "sku", "restricted")
     )
     return {row[0]: Offer(*row) for row in rows}

@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef
-from django.db.models.functions import Length, Substr
 from django.http import HttpRequest
 from wagtail.images import get_image_model
-from wagtail.models import PageViewRestriction, Site
+from wagtail.models import Site
 
+from ..cart.offers import Offer, under_view_restriction
 from ..models import ItemPage, Payment
 from ..models.pages import LISTING_IMAGE_SPEC
 from ..page_changes import connect_page_changes
@@ -32,35 +31,25 @@ BUYABLE = StampedCache("buyable", BUYABLE_SECONDS, kept_in_process=1024)
 
 
 @dataclass(frozen=True)
-class Buyable:
-    """An item for sale, as buying it now needs it; named like the item page's own
-    fields, so order placement reads either. `url_parts`: Wagtail's `get_url_parts` of
-    its page (site id, site root URL, path on that site), None if it has no URL;
-    `image_url`: its picture's listing rendition, as the storage names it."""
+class Buyable(Offer):
+    """An item for sale as buying it now needs it: the cart's offer of it plus where
+    Checkout links back to. `url_parts`: Wagtail's `get_url_parts` of its page (site id,
+    site root URL, path on that site), None if it has no URL; `image_url`: its picture's
+    listing rendition, as the storage names it."""
 
-    pk: int
-    title: str
-    price_amount: int
-    currency: str
-    sku: str
-    restricted: bool
-    url_parts: tuple[int, str, str] | None
-    image_url: str | None
+    url_parts: tuple[int, str, str] | None = None
+    image_url: str | None = None
     live: bool = True
     available_for_sale: bool = True
 
 
 def read_buyables(ids: set[int]) -> dict[int, Buyable]:
     """The live, for-sale items among `ids`, from the database."""
-    # A restriction on the item or any ancestor: its page's path starts the item's path.
-    restrictions = PageViewRestriction.objects.filter(
-        page__path=Substr(OuterRef("path"), 1, Length("page__path"))
-    )
     items = (
         ItemPage.objects.purchasable()
         .filter(pk__in=ids)
         .select_related("image")
-        .annotate(restricted=Exists(restrictions))
+        .annotate(restricted=under_view_restriction())
     )
     found = {}
     for item in items:
