@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from hashlib import sha256
 from typing import Any
 
 from django.db import connection
@@ -128,6 +129,27 @@ def search_page(
     return SearchResultsPage(
         [found[pk] for pk in shown if pk in found], number, len(ids) > per_page
     )
+
+
+def listed_search_page(query: str, request: HttpRequest, page: Any = 1) -> SearchResultsPage:
+    """`search_page(query, request, page, ids_only=True)`, kept in the shared cache beside
+    the catalogs' lists (`fragments.listed`): per words, page number and set of view
+    restrictions the request has not passed, out of date on any page change, as the
+    index is. Shoppers repeat the same few searches; a repeated one reads no index."""
+    from .fragments import listed
+
+    number = page_number(page)
+    words = query_words(query)
+    if not words:
+        return SearchResultsPage([], number, has_next=False)
+    name = f"search:{sha256(' '.join(words).encode()).hexdigest()[:32]}:{number}"
+
+    def ids_and_next() -> tuple[list[int], bool]:
+        found = search_page(query, request, number, ids_only=True)
+        return list(found.object_list), found.has_next()
+
+    ids, has_next = listed(request, {name: ids_and_next})[name]
+    return SearchResultsPage(ids, number, has_next)
 
 
 def ranked_ids(words: list[str], request: HttpRequest | None, start: int, stop: int) -> list[int]:

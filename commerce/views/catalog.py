@@ -11,7 +11,7 @@ from ..fragments import listed_ids
 from ..identifiers import parse_page_id
 from ..models import ItemPage
 from ..models.pages import paginate
-from ..search import clean_query, search_page
+from ..search import clean_query, listed_search_page
 
 
 @require_GET
@@ -45,7 +45,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """`GET /search/?query=`: items matching the shopper's words."""
     query = clean_query(request.GET.get("query", ""))
-    # Only ids: the item cards come from the cache (commerce/fragments.py).
+    # Only ids, themselves cached: the item cards come from the cache (commerce/fragments.py).
     page = request.GET.get("page", 1)
-    items = search_page(query, request, page, ids_only=True) if query else None
+    items = listed_search_page(query, request, page) if query else None
     return TemplateResponse(request, "commerce/search.html", {"query": query, "items": items})

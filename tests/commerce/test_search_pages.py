@@ -109,3 +109,31 @@ def test_first_visible_keeps_order_and_looks_further_when_some_are_hidden(catalo
 def test_search_page_without_words_is_empty():
     page = search_page("?!*", None, 1)
     assert list(page) == [] and not page.has_next() and not page.has_other_pages()
+
+
+def test_a_repeated_search_reads_no_index_and_a_page_change_shows_at_once(client, catalog):
+    first_mugs = mugs(catalog, 2)
+    client.get("/search/", {"query": "Mug"})  # the site, renditions, cards, the hits
+
+    repeated = search_queries(client, "/search/?query=mug")
+    assert not [sql for sql in repeated if "wagtailsearch" in sql or "modelsearch" in sql]
+    assert not [sql for sql in repeated if "commerce_itempage" in sql]
+
+    newcomer = ItemPageFactory(parent=catalog, title="Plain mug 99")
+    found = found_ids(client.get("/search/", {"query": "MUG"}))
+    assert set(found) == {item.pk for item in [*first_mugs, newcomer]}
+
+    newcomer.unpublish()
+    assert newcomer.pk not in found_ids(client.get("/search/", {"query": "mug"}))
+
+
+def test_cached_hits_are_kept_apart_for_visitors_let_into_a_private_section(
+    client, admin_client, home_page
+):
+    private = CatalogPageFactory(parent=home_page, title="Private")
+    PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.LOGIN)
+    hidden = ItemPageFactory(parent=private, title="Secret lantern")
+
+    assert hidden.pk not in found_ids(client.get("/search/", {"query": "lantern"}))
+    assert hidden.pk in found_ids(admin_client.get("/search/", {"query": "lantern"}))
+    assert hidden.pk not in found_ids(client.get("/search/", {"query": "lantern"}))
