@@ -89,6 +89,10 @@ def _whole_number(minimum: int, maximum: int | None = None) -> Validator:
     return validate
 
 
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"must be True or False, not {value!r}"
+
+
 def _optional(validate: Validator) -> Validator:
     return lambda value: None if value is None else validate(value)
 
@@ -211,6 +215,13 @@ class AppSettings:
         "Seconds an anonymous shopper's page may be served whole from the cache (needs "
         "commerce.page_cache.middleware.PageCacheMiddleware and a cache every worker "
         "shares); 0 is off. Default: 0.",
+    )
+    COMMERCE_CACHE_SEARCH_HITS: Setting[bool] = Setting(
+        True,
+        _boolean,
+        "Keep each page of search hits in the shared cache (per words, page number and "
+        "set of view restrictions not passed; out of date on any page change), so a "
+        "repeated search reads no index. Default: True.",
     )
     COMMERCE_BUY_RATE: Setting[str | None] = Setting(
         "30/m",

@@ -33,6 +33,7 @@ from django.http import HttpRequest
 from wagtail.search.backends import get_search_backend
 from wagtail.search.query import And, Or, PlainText, SearchQuery
 
+from .conf import app_settings
 from .models import ItemPage
 from .models.pages import ITEMS_PER_PAGE
 from .word_forms import indexed_word_forms, unstemmed_fts5_table
@@ -135,9 +136,12 @@ def listed_search_page(query: str, request: HttpRequest, page: Any = 1) -> Searc
     """`search_page(query, request, page, ids_only=True)`, kept in the shared cache beside
     the catalogs' lists (`fragments.listed`): per words, page number and set of view
     restrictions the request has not passed, out of date on any page change, as the
-    index is. Shoppers repeat the same few searches; a repeated one reads no index."""
+    index is. Shoppers repeat the same few searches; a repeated one reads no index.
+    `COMMERCE_CACHE_SEARCH_HITS = False` asks the index every time."""
     from .fragments import listed
 
+    if not app_settings.COMMERCE_CACHE_SEARCH_HITS:
+        return search_page(query, request, page, ids_only=True)
     number = page_number(page)
     words = query_words(query)
     if not words:

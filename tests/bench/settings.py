@@ -33,6 +33,8 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 
 COMMERCE_BUY_RATE = ""
+# Off for the search-scale rounds only (tests/bench/run.py), which measure the index itself.
+COMMERCE_CACHE_SEARCH_HITS = env.bool("COMMERCE_CACHE_SEARCH_HITS", default=True)
 COMMERCE_CART_RATE = ""
 # Cart adds cycle through a few items for as long as a round lasts: no line may reach a cap.
 COMMERCE_CART_MAX_QUANTITY = 10**9

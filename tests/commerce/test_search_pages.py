@@ -137,3 +137,12 @@ def test_cached_hits_are_kept_apart_for_visitors_let_into_a_private_section(
     assert hidden.pk not in found_ids(client.get("/search/", {"query": "lantern"}))
     assert hidden.pk in found_ids(admin_client.get("/search/", {"query": "lantern"}))
     assert hidden.pk not in found_ids(client.get("/search/", {"query": "lantern"}))
+
+
+def test_without_the_hits_cache_every_search_asks_the_index(client, catalog, settings):
+    settings.COMMERCE_CACHE_SEARCH_HITS = False
+    mugs(catalog, 2)
+    client.get("/search/", {"query": "mug"})
+
+    repeated = search_queries(client, "/search/?query=mug")
+    assert [sql for sql in repeated if "commerce_itempage" in sql]
