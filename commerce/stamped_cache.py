@@ -12,10 +12,15 @@ process's memory (`kept_in_process`): a value is then used from memory while the
 the shared cache is still the one it was stored under, and never beyond the timeout
 counted from when it was worked out. Reading it costs one small read of the stamp instead
 of fetching and unpickling the value.
+
+A kind a request cannot do without (what a buy charges and links to) is made with
+`works_without_cache`: while the shared cache cannot be reached, its values are worked
+out from their sources on every read instead of failing the request.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Hashable, Iterable
@@ -24,12 +29,17 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
+logger = logging.getLogger(__name__)
+
 
 class StampedCache:
     """Values of one kind, by key, worked out when missing or out of date."""
 
-    def __init__(self, name: str, timeout: int, kept_in_process: int = 0) -> None:
+    def __init__(
+        self, name: str, timeout: int, kept_in_process: int = 0, works_without_cache: bool = False
+    ) -> None:
         self.stamp_key = f"commerce:stamp:{name}"
+        self.works_without_cache = works_without_cache
         self.prefix = f"commerce:stamped:{name}:"
         # A bound on staleness should a change ever bypass the signals (a queryset update).
         self.timeout = timeout
@@ -46,6 +56,18 @@ class StampedCache:
     ) -> dict[Any, Any]:
         """The values of `keys`; `compute` works out those not stored (it may leave out
         keys that have no value, which are then neither stored nor returned)."""
+        if not self.works_without_cache:
+            return self._get_many(keys, compute)
+        keys = list(keys)
+        try:
+            return self._get_many(keys, compute)
+        except Exception:  # the shared cache is unreachable: the sources say it all
+            logger.warning("%s worked out without the cache", self.prefix, exc_info=True)
+            return compute(set(keys))
+
+    def _get_many(
+        self, keys: Iterable[Hashable], compute: Callable[[set[Any]], dict[Any, Any]]
+    ) -> dict[Any, Any]:
         names = {key: f"{self.prefix}{key}" for key in keys}
         if self.kept_in_process:
             stamp = self.stamp()

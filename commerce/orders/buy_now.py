@@ -27,7 +27,7 @@ from .placement import place_order
 
 # How long an item's facts may be kept at most, should a change ever bypass the signals.
 BUYABLE_SECONDS = 300
-BUYABLE = StampedCache("buyable", BUYABLE_SECONDS, kept_in_process=1024)
+BUYABLE = StampedCache("buyable", BUYABLE_SECONDS, kept_in_process=1024, works_without_cache=True)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -26,14 +25,14 @@ from ..stamped_cache import StampedCache
 from . import gateway
 from .accounts import StripeAccount
 
-logger = logging.getLogger(__name__)
-
 Kind = StripePricingObject.Kind
 
 # Read for every Checkout Session with a tax or a discount. A row never changes what it
 # says, so the bound only matters should a deletion bypass the signals.
 KNOWN_SECONDS = 3600
-KNOWN = StampedCache("stripe-pricing-objects", KNOWN_SECONDS, kept_in_process=1024)
+KNOWN = StampedCache(
+    "stripe-pricing-objects", KNOWN_SECONDS, kept_in_process=1024, works_without_cache=True
+)
 
 
 def fingerprint(params: dict[str, Any]) -> str:
@@ -82,11 +81,7 @@ def _remembered(account: StripeAccount, kind: str, params: dict[str, Any]) -> st
         )
         return {name: stripe_id} if stripe_id else {}
 
-    try:
-        known = KNOWN.get_many([name], read).get(name)
-    except Exception:  # the cache is unreachable: the row says it
-        logger.warning("Stripe pricing object %s read without the cache", name, exc_info=True)
-        known = read({name}).get(name)
+    known = KNOWN.get_many([name], read).get(name)
     if known is not None:
         return known
     create = gateway.create_coupon if kind == Kind.COUPON else gateway.create_tax_rate
@@ -102,13 +97,16 @@ def _remembered(account: StripeAccount, kind: str, params: dict[str, Any]) -> st
     return created["id"]
 
 
-def _rows_changed(sender: Any, **kwargs: Any) -> None:
-    KNOWN.invalidate()
+def _rows_changed(sender: Any, created: bool = False, **kwargs: Any) -> None:
+    # A new row changes nothing kept: a fingerprint without a row is never kept. So the
+    # first Checkout with a new tax restamps nothing (and needs no cache to be made).
+    if not created:
+        KNOWN.invalidate()
 
 
 def connect_receivers() -> None:
-    """Forget the ids kept when a row is saved or deleted (a deleted row's object is made
-    again the next time an order needs it)."""
+    """Forget the ids kept when a row is changed or deleted (a deleted row's object is
+    made again the next time an order needs it)."""
     for signal, change in ((post_save, "saved"), (post_delete, "deleted")):
         signal.connect(
             _rows_changed,

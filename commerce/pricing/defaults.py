@@ -11,7 +11,6 @@ chosen (the receivers below).
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +22,6 @@ from wagtail.models import Site
 from .. import money
 from ..stamped_cache import StampedCache
 from .quote import TaxTerms
-
-logger = logging.getLogger(__name__)
 
 # How long the table may be kept at most, should a change ever bypass the signals.
 TABLE_SECONDS = 300
@@ -85,7 +82,9 @@ def _tax_table() -> tuple[SiteTaxes, ...]:
 
 
 # Read on every cart change: kept in each process's memory too.
-TAX_TABLE = StampedCache("default-taxes", TABLE_SECONDS, kept_in_process=1)
+TAX_TABLE = StampedCache(
+    "default-taxes", TABLE_SECONDS, kept_in_process=1, works_without_cache=True
+)
 
 
 def match_site(table: tuple[SiteTaxes, ...], hostname: str, port: int) -> SiteTaxes | None:
@@ -117,11 +116,7 @@ def site_for_request(request: HttpRequest) -> SiteTaxes | None:
     found = getattr(request, "_commerce_site_taxes", False)
     if found is not False:
         return found
-    try:
-        table: tuple[SiteTaxes, ...] = TAX_TABLE.get(_tax_table)
-    except Exception:  # the cache is unreachable: the database has it all
-        logger.warning("The table of default taxes was read without the cache", exc_info=True)
-        table = _tax_table()
+    table: tuple[SiteTaxes, ...] = TAX_TABLE.get(_tax_table)
     known = getattr(request, "_wagtail_site", False)
     if known is not False:
         site = next((row for row in table if known and row.site_id == known.pk), None)

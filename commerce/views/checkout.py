@@ -10,8 +10,7 @@ from django.views.decorators.http import require_GET
 
 from ..http import allow_methods, json_endpoint, json_error, shopper_key
 from ..identifiers import is_stripe_id, parse_page_id
-from ..models import ItemPage, OrderStatus, StatusChangeSource
-from ..models.pages import LISTING_IMAGE_SPEC
+from ..models import OrderStatus, StatusChangeSource
 from ..orders import OrderRefused, PlacementRefused
 from ..orders.buy_now import Buyable, buy_now, find_buyable
 from ..payments import gateway
@@ -70,32 +69,20 @@ def buy(request: HttpRequest, item_id: str) -> HttpResponse:
     )
 
 
-def _item_for_sale(request: HttpRequest, item_id: str) -> Buyable | ItemPage | None:
-    """The item `item_id` names if this request may buy it (`find_buyable`); read from
-    the database as it stands when the shared cache is unreachable."""
+def _item_for_sale(request: HttpRequest, item_id: str) -> Buyable | None:
+    """The item `item_id` names if this request may buy it (`find_buyable`)."""
     page_id = parse_page_id(item_id)
-    if page_id is None:
-        return None
-    try:
-        return find_buyable(request, page_id)
-    except Exception:  # the cache is unreachable: the database says it all
-        logger.warning("Item %s looked up without the cache", page_id, exc_info=True)
-    items = ItemPage.objects.purchasable().visible_to(request)
-    return items.filter(pk=page_id).select_related("image").first()
+    return None if page_id is None else find_buyable(request, page_id)
 
 
-def _item_url(request: HttpRequest, item: Buyable | ItemPage) -> str:
+def _item_url(request: HttpRequest, item: Buyable) -> str:
     """The item page's absolute URL, as `request.build_absolute_uri(page.get_url(request))`
     gives it, with the request's site taken from the cached table of sites instead of
     looked up: on the request's own site, its path on the request's host; on another
     site, that site's root URL."""
-    if isinstance(item, Buyable):
-        parts = item.url_parts
-    else:
-        parts = item.get_url_parts(request)
-    if parts is None or parts[2] is None:
+    if item.url_parts is None:
         return request.build_absolute_uri("/")
-    site_id, root_url, path = parts
+    site_id, root_url, path = item.url_parts
     site = site_for_request(request)
     if site is not None and site.site_id != site_id:
         return root_url + path
@@ -110,12 +97,8 @@ def _buy_error(request: HttpRequest, status: int, message: str) -> HttpResponse:
     return json_error(status, message)
 
 
-def _absolute_image_url(request: HttpRequest, item: Buyable | ItemPage) -> str | None:
-    if isinstance(item, Buyable):
-        return request.build_absolute_uri(item.image_url) if item.image_url else None
-    if item.image is None:
-        return None
-    return request.build_absolute_uri(item.image.get_rendition(LISTING_IMAGE_SPEC).url)
+def _absolute_image_url(request: HttpRequest, item: Buyable) -> str | None:
+    return request.build_absolute_uri(item.image_url) if item.image_url else None
 
 
 @require_GET

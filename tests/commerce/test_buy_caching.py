@@ -115,3 +115,32 @@ def test_a_new_picture_is_sent_with_the_next_buy(client, shop):
     mug.save_revision().publish()
     item = find_buyable(RequestFactory().get("/"), mug.pk)
     assert item.image_url == mug.image.get_rendition(LISTING_IMAGE_SPEC).url
+
+
+class UnreachableCache:
+    """A shared cache whose server does not answer."""
+
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("the cache is down")
+
+        return fail
+
+
+def test_with_the_shared_cache_down_a_buy_reads_what_it_needs_from_the_database(
+    client, shop, home_page, monkeypatch
+):
+    from commerce.models import ShopSettings, Tax
+
+    settings_of_shop = ShopSettings.for_site(home_page.get_site())
+    settings_of_shop.save()
+    settings_of_shop.default_taxes.add(Tax.objects.create(name="Sales tax", rate="10"))
+    private = CatalogPageFactory(parent=home_page, title="Private")
+    PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.LOGIN)
+    secret = ItemPageFactory(parent=private, title="Secret", price_amount=500)
+    monkeypatch.setattr("commerce.stamped_cache.cache", UnreachableCache())
+
+    order = bought(client, shop["mug"])  # the item, the default taxes, the Stripe TaxRate
+    assert (order.subtotal_amount, order.tax_amount, order.total_amount) == (1000, 100, 1100)
+    assert bought(client, shop["mug"]).payments.get().stripe_id  # the TaxRate's id found again
+    assert buy(client, secret).status_code == 404
