@@ -64,13 +64,8 @@ def update_row(record: SessionBase) -> bool:
             _update_statement(model, alias), [record.encode(data), expiry, record.session_key]
         )
         updated = cursor.rowcount == 1
-    if updated and isinstance(record, CachedDatabaseStore):
-        try:
-            caches[settings.SESSION_CACHE_ALIAS].set(
-                record.cache_key, data, record.get_expiry_age()
-            )
-        except Exception:  # as cached_db's own save: the row is the record
-            logger.exception("The session cache copy of a cart record was not set")
+    if updated:
+        _copy_to_cache(record, data)
     return updated
 
 
@@ -145,9 +140,11 @@ def _insert(record: DatabaseStore, key: str, data: dict) -> None:
 
 
 def _copy_to_cache(record: SessionBase, data: dict) -> None:
+    """Set a `cached_db` record's cache copy to what its row now holds, as the engine's
+    own save does."""
     if not isinstance(record, CachedDatabaseStore):
         return
     try:
         caches[settings.SESSION_CACHE_ALIAS].set(record.cache_key, data, record.get_expiry_age())
     except Exception:  # as cached_db's own save: the row is the record
-        logger.exception("The session cache copy of a new session was not set")
+        logger.exception("The session cache copy of %s was not set", record.cache_key)

@@ -249,17 +249,18 @@ def quote(
             tax_sums[position] += line_tax.amount
         quoted.append(QuotedLine(line, amount, share, line_taxes))
     tax_totals = tuple(TaxTotal(tax, amount) for tax, amount in zip(taxes, tax_sums, strict=True))
-    discounted = subtotal - sum(shares)
+    discount_total = sum(shares)
+    exclusive_tax = sum(total.amount for total in tax_totals if not total.tax.inclusive)
     return Quote(
         currency=currency.upper(),
         lines=tuple(quoted),
         discount_terms=discount,
         subtotal=subtotal,
-        discount=subtotal - discounted,
+        discount=discount_total,
         taxes=tax_totals,
         tax=sum(tax_sums),
         # The sum of the lines' totals: discounted amounts plus exclusive taxes.
-        total=discounted + sum(total.amount for total in tax_totals if not total.tax.inclusive),
+        total=subtotal - discount_total + exclusive_tax,
         count=sum(line.quantity for line in lines),
     )
 
