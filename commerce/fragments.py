@@ -77,32 +77,14 @@ def _site_key(request: HttpRequest | None) -> int:
     return site.pk if site is not None else 0
 
 
-def item_cards(
-    request: HttpRequest, items: Iterable[ItemPage | int], heading_level: int = 2
-) -> list[SafeString]:
-    """The cards of `items` (pages or page ids, already filtered to what `request` may
-    see), in their order, each with this request's CSRF token and path in its form.
-    Pages given are rendered from; ids whose card is not cached are loaded with
-    `ItemPage.objects.for_listing()` (a fixed number of queries)."""
-    cards, fill_in = _stored_cards(request, items, heading_level)
-    return [fill_in(card) for card in cards]
-
-
 def item_cards_html(
     request: HttpRequest, items: Iterable[ItemPage | int], heading_level: int = 2
 ) -> SafeString:
-    """The cards of `item_cards` as one piece of HTML, what a grid shows: the request's
-    token and path are filled in once for all of them, and a template prints one value
-    instead of looping over two dozen."""
-    cards, fill_in = _stored_cards(request, items, heading_level)
-    return fill_in("".join(cards))
-
-
-def _stored_cards(
-    request: HttpRequest, items: Iterable[ItemPage | int], heading_level: int
-) -> tuple[list[str], Callable[[str], SafeString]]:
-    """The cached cards of `items` in their order (rendered when missing), and what fills
-    this request's CSRF token and path into them."""
+    """The cards of `items` (pages or page ids, already filtered to what `request` may
+    see), in their order, as one piece of HTML, what a grid shows: each card's form gets
+    this request's CSRF token and path, filled in once for all of them. Pages given are
+    rendered from; ids whose card is not cached are loaded with
+    `ItemPage.objects.for_listing()` (a fixed number of queries)."""
     items = list(items)
     given = {item.pk: item for item in items if isinstance(item, ItemPage)}
     ids = [item.pk if isinstance(item, ItemPage) else item for item in items]
@@ -125,17 +107,13 @@ def _stored_cards(
         }
 
     stored = FRAGMENTS.get_many([f"{prefix}{pk}" for pk in ids], render_missing)
-    path = escape(request.get_full_path())
+    html = "".join(card for pk in ids if (card := stored.get(f"{prefix}{pk}")) is not None)
     if is_shared_page_request(request):
         marker, token = MARKED_CSRF_FIELD, ""
     else:
         marker, token = CSRF_TOKEN_MARKER, get_token(request)
-
-    def fill_in(html: str) -> SafeString:
-        return mark_safe(html.replace(marker, token).replace(PATH_MARKER, path))  # noqa: S308
-
-    cards = [card for pk in ids if (card := stored.get(f"{prefix}{pk}")) is not None]
-    return cards, fill_in
+    path = escape(request.get_full_path())
+    return mark_safe(html.replace(marker, token).replace(PATH_MARKER, path))  # noqa: S308
 
 
 def listed_ids(request: HttpRequest, name: str, ids: Callable[[], Iterable[int]]) -> list[int]:

@@ -1,6 +1,5 @@
 """Tags for the parts of shopper pages kept in the shared cache (see `commerce.fragments`):
 
-{% item_cards items heading_level=2 as cards %}
 {% item_cards_html items heading_level=2 %}
 {% page_fragments page "breadcrumbs" "item_media" as fragments %}
 """
@@ -17,14 +16,6 @@ from commerce import fragments
 from commerce.models import ItemPage
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def item_cards(
-    context: template.Context, items: Iterable[ItemPage | int], heading_level: int = 2
-) -> list[SafeString]:
-    """The cards of `items` (pages or page ids) for this request, in their order."""
-    return fragments.item_cards(context["request"], items or [], heading_level)
 
 
 @register.simple_tag(takes_context=True)
