@@ -18,6 +18,7 @@ from typing import Any
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
+from .fixed_sql import quoted_names
 from .models import Order, PaymentEvent
 from .orders import charges
 from .payments import gateway
@@ -198,16 +199,13 @@ def receive(payload: bytes, signature_header: str) -> WebhookResult:
 
 
 @functools.cache
-def _stored_sql(vendor: str) -> str:
-    """The replay lookup's SQL, written once per database vendor from the model's own
-    table and column names."""
-    connection = connections[router.db_for_read(PaymentEvent)]
-    meta, quote = PaymentEvent._meta, connection.ops.quote_name
-    account = quote(meta.get_field("stripe_account").column)
-    event_id = quote(meta.get_field("stripe_event_id").column)
-    # Only the model's own names, quoted, are written in; the values are parameters.
-    table = quote(meta.db_table)
-    return f"SELECT 1 FROM {table} WHERE {account} = %s AND {event_id} = %s LIMIT 1"  # noqa: S608
+def _stored_sql(alias: str) -> str:
+    """The replay lookup's SQL (see `commerce.fixed_sql`)."""
+    table, column = quoted_names(PaymentEvent, alias, "stripe_account", "stripe_event_id")
+    return (
+        f"SELECT 1 FROM {table} WHERE {column['stripe_account']} = %s "  # noqa: S608
+        f"AND {column['stripe_event_id']} = %s LIMIT 1"
+    )
 
 
 def _stored(account_label: str, event_id: str) -> bool:
@@ -215,9 +213,9 @@ def _stored(account_label: str, event_id: str) -> bool:
     index. Every delivery asks, and most deliveries of a busy store are replays, for which
     this is all the work there is; the ORM would spend longer building this one fixed
     statement than the database spends answering it."""
-    connection = connections[router.db_for_read(PaymentEvent)]
-    with connection.cursor() as cursor:
-        cursor.execute(_stored_sql(connection.vendor), [account_label, event_id])
+    alias = router.db_for_read(PaymentEvent)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_stored_sql(alias), [account_label, event_id])
         return cursor.fetchone() is not None
 
 

@@ -13,6 +13,7 @@ database applies atomically. A record without a row yet (a new cart, or one remo
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.conf import settings
@@ -24,29 +25,19 @@ from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Model
 from django.utils.crypto import get_random_string
 
+from ..fixed_sql import quoted_names
+
 logger = logging.getLogger(__name__)
 
-_statements: dict[tuple[str, str], str] = {}
-_inserts: dict[tuple[str, str], str] = {}
 
-
+@functools.cache
 def _update_statement(model: type[Model], alias: str) -> str:
-    """UPDATE <sessions> SET <data> = %s, <expiry> = %s WHERE <key> = %s, quoted for the
-    database behind `alias`, built once."""
-    name = (alias, model._meta.label)
-    if name not in _statements:
-        quote = connections[alias].ops.quote_name
-        column = {
-            field: quote(model._meta.get_field(field).column)
-            for field in ("session_key", "session_data", "expire_date")
-        }
-        # Only the model's own table and column names, quoted by the backend; the values
-        # are parameters.
-        _statements[name] = (
-            f"UPDATE {quote(model._meta.db_table)} SET {column['session_data']} = %s, "  # noqa: S608
-            f"{column['expire_date']} = %s WHERE {column['session_key']} = %s"
-        )
-    return _statements[name]
+    """UPDATE <sessions> SET <data> = %s, <expiry> = %s WHERE <key> = %s."""
+    table, column = quoted_names(model, alias, "session_key", "session_data", "expire_date")
+    return (
+        f"UPDATE {table} SET {column['session_data']} = %s, "  # noqa: S608
+        f"{column['expire_date']} = %s WHERE {column['session_key']} = %s"
+    )
 
 
 def update_row(record: SessionBase) -> bool:
@@ -69,20 +60,11 @@ def update_row(record: SessionBase) -> bool:
     return updated
 
 
+@functools.cache
 def _insert_statement(model: type[Model], alias: str) -> str:
-    """INSERT INTO <sessions> (<key>, <data>, <expiry>) VALUES (%s, %s, %s), built once."""
-    name = (alias, model._meta.label)
-    if name not in _inserts:
-        quote = connections[alias].ops.quote_name
-        columns = ", ".join(
-            quote(model._meta.get_field(field).column)
-            for field in ("session_key", "session_data", "expire_date")
-        )
-        # Only the model's own table and column names, quoted by the backend.
-        _inserts[name] = (
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES (%s, %s, %s)"  # noqa: S608
-        )
-    return _inserts[name]
+    """INSERT INTO <sessions> (<key>, <data>, <expiry>) VALUES (%s, %s, %s)."""
+    table, column = quoted_names(model, alias, "session_key", "session_data", "expire_date")
+    return f"INSERT INTO {table} ({', '.join(column.values())}) VALUES (%s, %s, %s)"  # noqa: S608
 
 
 def insert_row(record: SessionBase) -> bool:

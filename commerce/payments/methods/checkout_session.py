@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from ... import money
 from ...conf import app_settings
+from ...fixed_sql import quoted_names
 from ...models import (
     LIVE_STATUSES,
     AdjustmentKind,
@@ -223,12 +224,12 @@ def _record_session(payment: Payment, session: dict[str, Any]) -> Payment:
     # The usual case in one statement, atomic under the payment row's own lock: the
     # attempt is still starting and has no session. Anything else (another request
     # recorded it, a webhook moved it on) is sorted out below, under the order's lock.
-    connection = connections[router.db_for_write(Payment)]
-    ops = connection.ops
-    with transaction.atomic(), connection.cursor() as cursor:
+    alias = router.db_for_write(Payment)
+    ops = connections[alias].ops
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         commit_without_waiting_for_disk(Payment)
         cursor.execute(
-            _record_sql(connection.vendor),
+            _record_sql(alias),
             [
                 session["id"],
                 url,
@@ -265,19 +266,12 @@ def _record_session(payment: Payment, session: dict[str, Any]) -> Payment:
 
 
 @functools.cache
-def _record_sql(vendor: str) -> str:
-    """`_record_session`'s UPDATE, written once per database vendor from the model's own
-    table and column names: every buy runs it, and the ORM would spend longer building
-    this one fixed statement than the database spends running it."""
-    meta = Payment._meta
-    quote = connections[router.db_for_write(Payment)].ops.quote_name
-    column = {
-        name: quote(meta.get_field(name).column)
-        for name in ("stripe_id", "url", "expires_at", "status", "updated_at", "id")
-    }
-    # Only the model's own names, quoted, are written in; the values are parameters.
+def _record_sql(alias: str) -> str:
+    """`_record_session`'s UPDATE (see `commerce.fixed_sql`): every buy runs it."""
+    names = ("stripe_id", "url", "expires_at", "status", "updated_at", "id")
+    table, column = quoted_names(Payment, alias, *names)
     return (
-        f"UPDATE {quote(meta.db_table)} SET {column['stripe_id']} = %s, "  # noqa: S608
+        f"UPDATE {table} SET {column['stripe_id']} = %s, "  # noqa: S608
         f"{column['url']} = %s, {column['expires_at']} = %s, {column['status']} = %s, "
         f"{column['updated_at']} = %s WHERE {column['id']} = %s AND {column['status']} = %s "
         f"AND {column['stripe_id']} IS NULL"
