@@ -109,7 +109,10 @@ def order_record_key(order: Order) -> str:
 def clear_cart_for_order(order: Order) -> bool:
     """Empty the cart `order` was placed from, if it still remembers that order; whether
     it did. Called when the order is paid (see `receivers.py`): a cart placed twice, or
-    changed and placed again, is emptied only by the order it last placed."""
+    changed and placed again, is emptied only by the order it last placed. An order not
+    placed from a cart (bought now) has no cart to look for."""
+    if not order.placed_from_cart:
+        return False
     mapping_key = order_record_key(order)
     key = store.load(mapping_key).get("cart")
     if not key:

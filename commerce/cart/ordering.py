@@ -44,6 +44,7 @@ def place_cart_order(request: HttpRequest, cart: Cart) -> Order:
         open_key=f"cart:{cart.cart_id}:{cart.version}",
         site=Site.find_for_request(request),
         request=request,
+        placed_from_cart=True,
     )
     cart.remember_order(order)
     return order

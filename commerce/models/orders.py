@@ -79,6 +79,9 @@ class Order(ShopRecord, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     email = models.EmailField(blank=True)
+    # Whether a shopper's cart placed it: only then may paying it have a cart to empty,
+    # so paying a bought-now order looks for none.
+    placed_from_cart = models.BooleanField(default=False, editable=False)
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

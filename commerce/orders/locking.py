@@ -10,13 +10,23 @@ PostgreSQL, having waited for a lock, reads the locked rows again at their newes
 not the rows of a table the query does not lock. The order is locked first and then the
 attempt (the order of `FOR UPDATE OF`), as every writer of attempts that also locks the
 order does, so this cannot deadlock with them.
+
+The query is a fixed statement (`commerce.fixed_sql`): every fresh webhook runs it, and
+the ORM spent longer building the join and its row-lock clause than the database spends
+answering it. Its rows become model instances through `Model.from_db`, as the ORM's own
+rows do.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from ..models import Payment
+from django.db import connections, router
+from django.db.transaction import TransactionManagementError
+
+from ..fixed_sql import quoted_names
+from ..models import Order, Payment
 
 
 def lock_attempt(account_label: str, stripe_id: Any, method: str = "") -> Payment | None:
@@ -26,14 +36,79 @@ def lock_attempt(account_label: str, stripe_id: Any, method: str = "") -> Paymen
     """
     if not isinstance(stripe_id, str) or not stripe_id:
         return None
-    attempt = {"stripe_account": account_label, "stripe_id": stripe_id}
-    if method:
-        attempt["method"] = method
-    # At most one: (account, Stripe id) is unique. No ordering to work out, then.
-    found = (
-        Payment.objects.select_related("order")
-        .select_for_update(of=("order", "self"))
-        .filter(**attempt)
-        .order_by()[:1]
+    alias = router.db_for_write(Payment)
+    connection = connections[alias]
+    if connection.features.has_select_for_update and connection.get_autocommit():
+        raise TransactionManagementError("lock_attempt must be called inside a transaction.")
+    parameters = [account_label, stripe_id] + ([method] if method else [])
+    with connection.cursor() as cursor:
+        cursor.execute(_lock_sql(alias, bool(method)), parameters)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for index, column, steps in _converters(alias):
+        for convert in steps:
+            values[index] = convert(values[index], column, connection)
+    payment_fields, order_fields = _field_names()
+    split = len(payment_fields)
+    payment = Payment.from_db(alias, payment_fields, values[:split])
+    payment.order = Order.from_db(alias, order_fields, values[split:])
+    return payment
+
+
+@functools.cache
+def _field_names() -> tuple[list[str], list[str]]:
+    """The attribute names of each model's columns, in the order the statement reads them."""
+    return (
+        [field.attname for field in Payment._meta.concrete_fields],
+        [field.attname for field in Order._meta.concrete_fields],
     )
-    return next(iter(found), None)
+
+
+@functools.cache
+def _converters(alias: str) -> list[tuple[int, Any, list[Any]]]:
+    """The columns that need converting from what the database driver gives to the field's
+    Python value (a UUID from SQLite's text, say), by position in the row, with their
+    converters, as the ORM applies them to its own rows."""
+    connection = connections[alias]
+    fields = [(model, field) for model in (Payment, Order) for field in model._meta.concrete_fields]
+    converters = []
+    for index, (model, field) in enumerate(fields):
+        column = field.get_col(model._meta.db_table)
+        steps = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if steps:
+            converters.append((index, column, steps))
+    return converters
+
+
+@functools.cache
+def _lock_sql(alias: str, by_method: bool) -> str:
+    """The join of an account's attempt and its order, at most one row ((account, Stripe
+    id) is unique), with both rows locked, order first, where the database locks rows."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    payment_table, payment_column = quoted_names(
+        Payment, alias, "order", "stripe_account", "stripe_id", "method"
+    )
+    order_table, order_column = quoted_names(Order, alias, "id")
+    columns = [
+        f"{table}.{quote(field.column)}"
+        for table, model in ((payment_table, Payment), (order_table, Order))
+        for field in model._meta.concrete_fields
+    ]
+    method_filter = f" AND {payment_table}.{payment_column['method']} = %s" if by_method else ""
+    lock = ""
+    if connection.features.has_select_for_update:
+        lock = (
+            f" FOR UPDATE OF {order_table}, {payment_table}"
+            if connection.features.has_select_for_update_of
+            else " FOR UPDATE"
+        )
+    return (
+        f"SELECT {', '.join(columns)} FROM {payment_table} "  # noqa: S608
+        f"INNER JOIN {order_table} ON {payment_table}.{payment_column['order']} = "
+        f"{order_table}.{order_column['id']} "
+        f"WHERE {payment_table}.{payment_column['stripe_account']} = %s "
+        f"AND {payment_table}.{payment_column['stripe_id']} = %s{method_filter} LIMIT 1{lock}"
+    )

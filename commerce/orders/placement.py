@@ -81,6 +81,7 @@ def place_order(
     taxes: Sequence[TaxTerms] | None = None,
     request: Any = None,
     start: Callable[[Order], Any] | None = None,
+    placed_from_cart: bool = False,
 ) -> Order:
     """A pending order for `lines` (items and quantities) in `currency`.
 
@@ -99,7 +100,8 @@ def place_order(
     `start`, if given, is called with a new order (not one found open) in the transaction
     that writes it, so what it writes (the first payment attempt) is committed with the
     order or not at all, in one commit; the order it gets knows its lines and adjustments
-    without reading them back. Raises `PlacementRefused` (or its `OrderRefused`) with a
+    without reading them back. `placed_from_cart` says a shopper's cart places it (see
+`commerce.cart.ordering`), whose lines are emptied when it is paid. Raises `PlacementRefused` (or its `OrderRefused`) with a
     message for the shopper.
     """
     currency = currency.upper()
@@ -142,7 +144,9 @@ def place_order(
         try:
             # A new shopper's open key is theirs alone: no savepoint to come back to.
             with transaction.atomic(savepoint=not new_shopper):
-                order = _write_order(priced, lines, discount, shopper_key, user, open_key)
+                order = _write_order(
+                    priced, lines, discount, shopper_key, user, open_key, placed_from_cart
+                )
         except IntegrityError:
             if open_key is None or new_shopper:
                 raise
@@ -167,6 +171,7 @@ def _write_order(
     shopper_key: str,
     user: Any,
     open_key: str | None,
+    placed_from_cart: bool,
 ) -> Order:
     items = {item.pk: item for item, _ in lines}
     order = Order.objects.create(
@@ -179,6 +184,7 @@ def _write_order(
         shopper_key=shopper_key,
         open_key=open_key,
         user=user if getattr(user, "is_authenticated", False) else None,
+        placed_from_cart=placed_from_cart,
     )
     order_lines = OrderLine.objects.bulk_create(
         OrderLine(
