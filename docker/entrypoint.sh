@@ -3,7 +3,9 @@
 #   entrypoint.sh          migrate, then serve with gunicorn (one container on its own)
 #   entrypoint.sh migrate  apply migrations and exit (run once, before any web replica)
 #   entrypoint.sh web      serve with gunicorn, no migrations (one of several replicas)
-#   entrypoint.sh worker [db_worker options]  run background tasks (TASKS_BACKEND)
+#   entrypoint.sh worker [db_worker options]  run background tasks (TASKS_BACKEND), at
+#                          WORKER_NICENESS (default 10): receipts and follow-ups wait,
+#                          requests (Stripe's webhooks among them) get the CPU first
 set -euo pipefail
 
 PYTHON="${PYTHON:-python}"
@@ -29,7 +31,7 @@ case "$mode" in
     all) migrate; serve ;;
     migrate) migrate ;;
     web) serve ;;
-    worker) exec "$PYTHON" manage.py db_worker --no-reload "$@" ;;
+    worker) exec nice -n "${WORKER_NICENESS:-10}" "$PYTHON" manage.py db_worker --no-reload "$@" ;;
     *)
         echo "entrypoint.sh: unknown command '$mode' (all, migrate, web or worker)" >&2
         exit 64

@@ -107,9 +107,11 @@ def gunicorn(port: int, env: dict[str, str], log: Path, ready_path: str = "/robo
 @contextlib.contextmanager
 def task_worker(env: dict[str, str], log: Path, settle: float = 1.0) -> Iterator[subprocess.Popen]:
     """`manage.py db_worker` with the production command line of docker/entrypoint.sh's
-    `worker`: it runs what the `TASKS_BACKEND` in `env` queues until it is stopped. It
-    answers no URL: it counts as started when it is still running after `settle` s."""
-    args = [sys.executable, "manage.py", "db_worker", "--no-reload"]
+    `worker`, at its lower CPU priority (`WORKER_NICENESS`, 10 unless `env` says): it runs
+    what the `TASKS_BACKEND` in `env` queues until it is stopped. It answers no URL: it
+    counts as started when it is still running after `settle` s."""
+    niceness = env.get("WORKER_NICENESS", "10")
+    args = ["nice", "-n", niceness, sys.executable, "manage.py", "db_worker", "--no-reload"]
     with log.open("ab") as output:
         process = subprocess.Popen(
             args, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT

@@ -7,6 +7,7 @@ collectstatic step the Dockerfile runs at build time.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -160,6 +161,27 @@ def test_compose_commands_migrate_once_then_serve_and_work(production_env):
     )
     assert worker.returncode == 0, worker.stdout + worker.stderr
     assert "No more tasks to run" in worker.stdout + worker.stderr
+
+
+def test_the_worker_yields_the_cpu_to_requests(production_env, tmp_path):
+    """Background work runs at a lower CPU priority than the web replicas on the same host:
+    under a burst of webhooks the receipts wait, the requests do not."""
+    seen = tmp_path / "niceness"
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\nnice > "{seen}"\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    env = {
+        **production_env,
+        "PYTHON": str(python),
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+    }
+    assert run_entrypoint(env, "migrate").returncode == 0
+    for asked, added in ((None, 10), ("3", 3)):
+        if asked is not None:
+            env["WORKER_NICENESS"] = asked
+        worker = run_entrypoint(env, "worker", "--batch", "--no-startup-delay")
+        assert worker.returncode == 0, worker.stdout + worker.stderr
+        assert int(seen.read_text()) == min(os.nice(0) + added, 19)
 
 
 def test_an_unknown_command_is_refused(production_env):
