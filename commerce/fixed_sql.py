@@ -1,6 +1,7 @@
-"""Fixed statements on the busiest paths (a webhook's replay lookup, a buy's session id, a
-cart's record), written once from a model's own names instead of built by the ORM on
-every request: building such a statement cost more than the database spends running it.
+"""Fixed statements on the busiest paths (a webhook's replay lookup and the rows a paying
+webhook writes, a buy's session id, a cart's record), written once from a model's own
+names instead of built by the ORM on every request: building such a statement cost more
+than the database spends running it.
 
 Only the model's table and column names, quoted by the database's backend, are written
 into the text; every value is a parameter.
@@ -8,8 +9,11 @@ into the text; every value is a parameter.
 
 from __future__ import annotations
 
-from django.db import connections
-from django.db.models import Model
+import functools
+from collections.abc import Iterable
+
+from django.db import DatabaseError, connections, router
+from django.db.models import Field, Model
 
 
 def quoted_names(model: type[Model], alias: str, *fields: str) -> tuple[str, dict[str, str]]:
@@ -18,3 +22,81 @@ def quoted_names(model: type[Model], alias: str, *fields: str) -> tuple[str, dic
     quote = connections[alias].ops.quote_name
     meta = model._meta
     return quote(meta.db_table), {name: quote(meta.get_field(name).column) for name in fields}
+
+
+def update_fields(instance: Model, fields: Iterable[str]) -> None:
+    """Write `fields` of the saved `instance` as `instance.save(update_fields=fields)`
+    does (auto_now fields such as `updated_at` set first), with one statement kept per
+    model, fields and database: for the rows every paying webhook changes. Like
+    `QuerySet.update`, it sends no save signals; the store's own announcements
+    (`order_paid`, the hooks) are how others learn of these changes."""
+    names = tuple(fields)
+    model = type(instance)
+    alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    meta = model._meta
+    values = [
+        meta.get_field(name).get_db_prep_save(
+            meta.get_field(name).pre_save(instance, add=False), connection
+        )
+        for name in names
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_update_sql(model, names, alias), [*values, instance.pk])
+        if cursor.rowcount != 1:
+            raise DatabaseError(f"{meta.label} {instance.pk} was not there to update.")
+
+
+def insert(instance: Model) -> None:
+    """Write the new `instance` as `instance.save()` would (its primary key set from the
+    database), with one statement kept per model and database: for the rows every paying
+    webhook adds. Sends no save signals (see `update_fields`)."""
+    model = type(instance)
+    alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    fields = _inserted_fields(model)
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(model, alias), values)
+        if connection.features.can_return_columns_from_insert:
+            instance.pk = cursor.fetchone()[0]
+        else:
+            instance.pk = connection.ops.last_insert_id(
+                cursor, model._meta.db_table, model._meta.pk.column
+            )
+    instance._state.adding = False
+    instance._state.db = alias
+
+
+def _inserted_fields(model: type[Model]) -> list[Field]:
+    """Every column but a primary key the database numbers."""
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not (field.primary_key and getattr(field, "db_returning", False))
+    ]
+
+
+@functools.cache
+def _update_sql(model: type[Model], names: tuple[str, ...], alias: str) -> str:
+    table, column = quoted_names(model, alias, *names, model._meta.pk.name)
+    assignments = ", ".join(f"{column[name]} = %s" for name in names)
+    return f"UPDATE {table} SET {assignments} WHERE {column[model._meta.pk.name]} = %s"  # noqa: S608
+
+
+@functools.cache
+def _insert_sql(model: type[Model], alias: str) -> str:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in _inserted_fields(model))
+    placeholders = ", ".join(["%s"] * len(_inserted_fields(model)))
+    returning = (
+        f" RETURNING {quote(model._meta.pk.column)}"
+        if connection.features.can_return_columns_from_insert
+        else ""
+    )
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders}){returning}"  # noqa: S608
+    )

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
+from . import fixed_sql
 from .fixed_sql import quoted_names
 from .models import Order, PaymentEvent
 from .orders import charges
@@ -178,15 +179,17 @@ def receive(payload: bytes, signature_header: str) -> WebhookResult:
         try:
             # No savepoint: a duplicate rolls back all this transaction did.
             with transaction.atomic(savepoint=False):
-                PaymentEvent.objects.create(
-                    stripe_event_id=event_id,
-                    stripe_account=account.label,
-                    type=event_type,
-                    payload=event,
-                    order=order,
-                    received_at=received_at,
-                    processed_at=timezone.now(),
-                    outcome=outcome[:255],
+                fixed_sql.insert(
+                    PaymentEvent(
+                        stripe_event_id=event_id,
+                        stripe_account=account.label,
+                        type=event_type,
+                        payload=event,
+                        order=order,
+                        received_at=received_at,
+                        processed_at=timezone.now(),
+                        outcome=outcome[:255],
+                    )
                 )
         except IntegrityError:
             duplicate = True

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from .. import hooks, receipts, refunds, signals
+from .. import fixed_sql, hooks, receipts, refunds, signals
 from ..models import LIVE_STATUSES, Order, OrderStatus, Payment, PaymentStatus
 from .transitions import PAID_STATUSES, transition
 
@@ -120,7 +120,7 @@ def mark_paid(
     if payment.pk is None:
         payment.save()
     else:
-        payment.save(update_fields=PAID_PAYMENT_FIELDS)
+        fixed_sql.update_fields(payment, PAID_PAYMENT_FIELDS)
     also_save: tuple[str, ...] = ()
     if email and not order.email:
         order.email = email

@@ -101,8 +101,8 @@ def place_order(
     that writes it, so what it writes (the first payment attempt) is committed with the
     order or not at all, in one commit; the order it gets knows its lines and adjustments
     without reading them back. `placed_from_cart` says a shopper's cart places it (see
-`commerce.cart.ordering`), whose lines are emptied when it is paid. Raises `PlacementRefused` (or its `OrderRefused`) with a
-    message for the shopper.
+    `commerce.cart.ordering`), whose lines are emptied when it is paid. Raises
+    `PlacementRefused` (or its `OrderRefused`) with a message for the shopper.
     """
     currency = currency.upper()
     _check_lines(currency, lines)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from .. import fixed_sql
 from ..models import Order, OrderStatus, OrderStatusChange, StatusChangeSource
 
 PAID_STATUSES = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
@@ -47,13 +48,16 @@ def transition(
     if status != OrderStatus.PENDING and order.open_key is not None:
         order.open_key = None
         changed.append("open_key")
-    order.save(update_fields=changed)
-    OrderStatusChange.objects.create(
-        order=order,
-        from_status=previous,
-        to_status=status,
-        source=source,
-        stripe_event_id=stripe_event_id,
-        note=note[:255],
+    # Fixed statements: every paying webhook writes these two rows (commerce.fixed_sql).
+    fixed_sql.update_fields(order, changed)
+    fixed_sql.insert(
+        OrderStatusChange(
+            order=order,
+            from_status=previous,
+            to_status=status,
+            source=source,
+            stripe_event_id=stripe_event_id,
+            note=note[:255],
+        )
     )
     return f"{previous} -> {status}"
