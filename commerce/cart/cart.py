@@ -318,13 +318,13 @@ class Cart:
         """Apply `change` to the latest stored state under the cart's lock and save it,
         unless `change` returns False (nothing changed)."""
         key = self._key or self._create_key()
-        with store.locked(key):
-            state = CartState.from_record(key, store.load(key))
+        with store.changing(key) as record:
+            state = CartState.from_record(key, record.data)
             if change(state) is False:
                 return
             if bump:
                 state.version += 1
-            store.save(key, state.to_record())
+            record.save(state.to_record())
         self._state = state
         self._lines = None
 

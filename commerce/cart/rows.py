@@ -40,9 +40,11 @@ def _update_statement(model: type[Model], alias: str) -> str:
     )
 
 
-def update_row(record: SessionBase) -> bool:
+def update_row(record: SessionBase, copy: bool = True) -> bool:
     """Write `record`'s data over its existing row; whether there was one (always False
-    for engines that keep no rows, or a record without a key)."""
+    for engines that keep no rows, or a record without a key). Without `copy`, a
+    cached_db record's cache copy is left to the caller (the cart sets it as it releases
+    its lock, in the same round trip to Redis)."""
     if not isinstance(record, DatabaseStore) or record.session_key is None:
         return False
     model = record.model
@@ -55,7 +57,7 @@ def update_row(record: SessionBase) -> bool:
             _update_statement(model, alias), [record.encode(data), expiry, record.session_key]
         )
         updated = cursor.rowcount == 1
-    if updated:
+    if updated and copy:
         _copy_to_cache(record, data)
     return updated
 
