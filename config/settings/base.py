@@ -191,11 +191,27 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # `manage.py db_worker` sets the task libraries' loggers to its --verbosity (INFO by
+        # default), whatever their level below, and they log two lines per task run; this
+        # handler of their own keeps those lines out of the log (and unformatted) while
+        # their warnings and failed tasks still reach it.
+        "tasks_console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "level": "WARNING",
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
-        "django_tasks": {"level": "WARNING"},
+        "django_tasks": {"handlers": ["tasks_console"], "level": "WARNING", "propagate": False},
+        "django_tasks_db": {
+            "handlers": ["tasks_console"],
+            "level": "WARNING",
+            "propagate": False,
+        },
         # Page actions are kept in the admin's own history; the console need not repeat them.
         "wagtail": {"level": "WARNING"},
         # django-axes announces itself at every start; its login failures and lockouts
