@@ -317,8 +317,8 @@ class Cart:
     def _change(self, change: Callable[[CartState], bool | None], bump: bool = True) -> None:
         """Apply `change` to the latest stored state under the cart's lock and save it,
         unless `change` returns False (nothing changed)."""
-        key = self._key or self._create_key()
-        with store.changing(key) as record:
+        key, made = (self._key, False) if self._key else self._create_key()
+        with store.changing(key, new=made) as record:
             state = CartState.from_record(key, record.data)
             if change(state) is False:
                 return
@@ -328,12 +328,14 @@ class Cart:
         self._state = state
         self._lines = None
 
-    def _create_key(self) -> str:
+    def _create_key(self) -> tuple[str, bool]:
         """The guest's cart record key, made once per browser session: under the
-        session's lock, so two tabs making their first cart at once agree on one."""
+        session's lock, so two tabs making their first cart at once agree on one. And
+        whether it was made just now (no record has it yet)."""
         session_key = shopper_key(self.request)
         with store.locked(f"session:{session_key}"):
             key = store.session_data(session_key).get(SESSION_POINTER)
+            made = not key
             if not key:
                 key = store.new_key()
                 self.request.session[SESSION_POINTER] = key
@@ -341,7 +343,7 @@ class Cart:
             elif self.request.session.get(SESSION_POINTER) != key:
                 self.request.session[SESSION_POINTER] = key
         self._key = key
-        return key
+        return key, made
 
 
 def _check_quantity(quantity: int) -> None:

@@ -94,6 +94,27 @@ def insert_row(record: SessionBase) -> bool:
     return True
 
 
+def insert_new_row(record: SessionBase, copy: bool = True) -> bool:
+    """Write the row of `record`, whose key was just made and most likely has no row yet,
+    in one INSERT (the engine's save would first try an UPDATE, then INSERT in a
+    transaction of its own); whether it did. False, with nothing written, for engines
+    that keep no rows, inside a transaction (where a failed INSERT would break it) and if
+    the key has a row after all: the caller saves otherwise then. Without `copy`, a
+    cached_db record's cache copy is left to the caller."""
+    if not isinstance(record, DatabaseStore) or record.session_key is None:
+        return False
+    if connections[router.db_for_write(record.model)].in_atomic_block:
+        return False
+    data = dict(record.items())
+    try:
+        _insert(record, record.session_key, data)
+    except IntegrityError:
+        return False
+    if copy:
+        _copy_to_cache(record, data)
+    return True
+
+
 def new_session_key() -> str:
     """A key as the engine makes one (without asking whether it is taken)."""
     return get_random_string(32, VALID_KEY_CHARS)

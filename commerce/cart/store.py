@@ -98,9 +98,10 @@ def load(key: str) -> dict[str, Any]:
     return dict(record.load())
 
 
-def save(key: str, data: dict[str, Any]) -> None:
+def save(key: str, data: dict[str, Any], new: bool = False) -> None:
     """Write the record whole, creating it if needed, and restart its expiry; then keep a
-    copy in the shared cache, so the next change reads it without a query.
+    copy in the shared cache, so the next change reads it without a query. `new`: the key
+    was just made (`new_key`): its row is first tried as a new one.
 
     The copy is dropped before the record is written and set again only after, all under
     the cart's lock, so it is either missing or what the session store holds.
@@ -108,18 +109,22 @@ def save(key: str, data: dict[str, Any]) -> None:
     record = _store(key)
     copy_cache, copy_key = _copy_of(record, key)
     copy_cache.delete(copy_key)
-    _save_record(record, data)
+    _save_record(record, data, new=new)
     if not isinstance(record, CachedDatabaseStore):  # cached_db's save set its own copy
         cache.set(copy_key, data, settings.SESSION_COOKIE_AGE)
 
 
-def _save_record(record: SessionBase, data: dict[str, Any], copy: bool = True) -> None:
-    """Write `record` with `data`; without `copy`, `rows.update_row` leaves a cached_db
-    record's cache copy to the caller (the engine's own save, for a record without a row
-    yet, still sets it)."""
+def _save_record(
+    record: SessionBase, data: dict[str, Any], copy: bool = True, new: bool = False
+) -> None:
+    """Write `record` with `data`; without `copy`, `rows` leaves a cached_db record's
+    cache copy to the caller (the engine's own save, for a record without a row yet,
+    still sets it). `new`: the key was just made, so the row is first tried as new."""
     record.clear()  # no read: the data is replaced, not merged
     record.update(data)
     record.set_expiry(settings.SESSION_COOKIE_AGE)
+    if new and rows.insert_new_row(record, copy=copy):  # a new cart: one INSERT
+        return
     if rows.update_row(record, copy=copy):  # the usual case: one UPDATE of the record's row
         return
     try:
@@ -174,25 +179,28 @@ class Record:
     """A cart record read under its lock (`changing`): `data` as stored, and `save`, which
     writes it back before the lock is released."""
 
-    def __init__(self, key: str, data: dict[str, Any]) -> None:
+    def __init__(self, key: str, data: dict[str, Any], new: bool = False) -> None:
         self.key = key
         self.data = data
+        self.new = new
 
     def save(self, data: dict[str, Any]) -> None:
         """Write the record whole, as `save` does."""
-        save(self.key, data)
+        save(self.key, data, self.new)
 
 
 @contextlib.contextmanager
-def changing(key: str) -> Iterator[Record]:
+def changing(key: str, new: bool = False) -> Iterator[Record]:
     """Hold the lock of the cart record `key` (`locked`) and read the record (`load`);
     `Record.save` writes it back (`save`) before the lock is released. The same
     guarantees as those three, in two round trips to Redis instead of five when the
-    default cache is Redis and holds the copy too (`_RedisChange`)."""
-    redis_change = _RedisChange.start(key)
+    default cache is Redis and holds the copy too (`_RedisChange`). `new`: the key was
+    just made (`new_key`), so its row is first written as a new one, with one INSERT.
+    It is still read: another tab may have found the key and written the record first."""
+    redis_change = _RedisChange.start(key, new)
     if redis_change is None:
         with locked(key):
-            yield Record(key, load(key))
+            yield Record(key, load(key), new)
         return
     try:
         redis_change.read()
@@ -251,8 +259,9 @@ class _RedisChange(Record):
         client: Any,
         lock_key: str,
         copy_key: str,
+        new: bool,
     ) -> None:
-        super().__init__(key, {})
+        super().__init__(key, {}, new)
         self._record = record
         self._backend = backend
         self._client = client
@@ -266,7 +275,7 @@ class _RedisChange(Record):
         self._read_copy: bytes | None = None
 
     @classmethod
-    def start(cls, key: str) -> _RedisChange | None:
+    def start(cls, key: str, new: bool = False) -> _RedisChange | None:
         """The change of `key`, its lock held and its copy read and dropped (`read` then
         reads the record); None where the default cache is not Redis or the record's copy
         is kept in another cache."""
@@ -278,7 +287,7 @@ class _RedisChange(Record):
         lock_key = backend.make_and_validate_key(lock_name(key))
         copy_key = backend.make_and_validate_key(copy_name)
         client = backend._cache.get_client(lock_key, write=True)
-        change = cls(key, record, backend, client, lock_key, copy_key)
+        change = cls(key, record, backend, client, lock_key, copy_key, new)
         change._take()
         return change
 
@@ -319,7 +328,7 @@ class _RedisChange(Record):
         released."""
         self._copy, self._copy_milliseconds = b"", 0
         record = _store(self.key)  # not the one read: a read of a missing row unsets its key
-        _save_record(record, data, copy=False)
+        _save_record(record, data, copy=False, new=self.new)
         if isinstance(record, CachedDatabaseStore):  # the engine's copy: what the row holds
             data, seconds = dict(record.items()), record.get_expiry_age()
         else:
