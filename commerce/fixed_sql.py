@@ -10,7 +10,8 @@ into the text; every value is a parameter.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import DatabaseError, connections, router
 from django.db.models import Field, Model
@@ -100,3 +101,33 @@ def _insert_sql(model: type[Model], alias: str) -> str:
     return (
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders}){returning}"  # noqa: S608
     )
+
+
+def row_converters(alias: str, fields: Sequence[Field | None]) -> list[tuple[int, Any, list[Any]]]:
+    """For a fixed statement reading `fields` (None: a column no field reads), the
+    columns whose driver values need converting to the fields' Python values (a UUID or a
+    time from SQLite's text, a Decimal from its number, a bool from its integer): their
+    position, column and converters, as the ORM finds them for its own rows. Worth
+    keeping per statement: `converted` then applies them to each row."""
+    connection = connections[alias]
+    converters = []
+    for index, field in enumerate(fields):
+        if field is None:
+            continue
+        column = field.get_col(field.model._meta.db_table)
+        steps = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if steps:
+            converters.append((index, column, steps))
+    return converters
+
+
+def converted(
+    row: Sequence[Any], converters: list[tuple[int, Any, list[Any]]], alias: str
+) -> list[Any]:
+    """`row` as the ORM would hand its values to `Model.from_db` (see `row_converters`)."""
+    connection = connections[alias]
+    values = list(row)
+    for index, column, steps in converters:
+        for convert in steps:
+            values[index] = convert(values[index], column, connection)
+    return values

@@ -31,7 +31,7 @@ from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 from django_tasks import task
 
-from . import money
+from . import fixed_sql, money
 from .background import enqueue_in_transaction, queues_in_transaction, run_after_commit
 from .fixed_sql import quoted_names
 from .models import AdjustmentKind, Order, OrderAdjustment, OrderLine
@@ -186,13 +186,7 @@ def _read_receipt(
     if not rows:
         return None
     converters = _receipt_converters(alias)
-    read = []
-    for row in rows:
-        values = list(row)
-        for index, column, steps in converters:
-            for convert in steps:
-                values[index] = convert(values[index], column, connection)
-        read.append(values)
+    read = [fixed_sql.converted(row, converters, alias) for row in rows]
     order_fields = _order_fields()
     split = len(order_fields)
     order = Order.from_db(alias, order_fields, read[0][:split])
@@ -309,27 +303,18 @@ def _receipt_sql(alias: str) -> str:
 
 @functools.cache
 def _receipt_converters(alias: str) -> list[tuple[int, Any, list[Any]]]:
-    """The columns of `_receipt_sql`'s rows that need converting from what the database
-    driver gives to the field's Python value (a UUID or a time from SQLite's text, a
-    Decimal from its number, a bool from its integer), by position, with their converters,
-    as the ORM applies them to its own rows."""
-    connection = connections[alias]
-    fields = [(Order, field) for field in Order._meta.concrete_fields] + [
-        (OrderAdjustment, OrderAdjustment._meta.get_field(name))
-        if name in ("rate", "inclusive")
-        else None
-        for name in PART_COLUMNS
-    ]
-    converters = []
-    for index, found in enumerate(fields):
-        if found is None:
-            continue
-        model, field = found
-        column = field.get_col(model._meta.db_table)
-        steps = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if steps:
-            converters.append((index, column, steps))
-    return converters
+    """`_receipt_sql`'s columns to convert (see `commerce.fixed_sql.row_converters`): the
+    order's, then an adjustment's rate and inclusive flag among the parts."""
+    return fixed_sql.row_converters(
+        alias,
+        [
+            *Order._meta.concrete_fields,
+            *(
+                OrderAdjustment._meta.get_field(name) if name in ("rate", "inclusive") else None
+                for name in PART_COLUMNS
+            ),
+        ],
+    )
 
 
 def _claim_receipt(order: Order) -> Any:

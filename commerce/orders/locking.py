@@ -25,6 +25,7 @@ from typing import Any
 from django.db import connections, router
 from django.db.transaction import TransactionManagementError
 
+from .. import fixed_sql
 from ..fixed_sql import quoted_names
 from ..models import Order, Payment
 
@@ -46,10 +47,7 @@ def lock_attempt(account_label: str, stripe_id: Any, method: str = "") -> Paymen
         row = cursor.fetchone()
     if row is None:
         return None
-    values = list(row)
-    for index, column, steps in _converters(alias):
-        for convert in steps:
-            values[index] = convert(values[index], column, connection)
+    values = fixed_sql.converted(row, _converters(alias), alias)
     payment_fields, order_fields = _field_names()
     split = len(payment_fields)
     payment = Payment.from_db(alias, payment_fields, values[:split])
@@ -68,18 +66,10 @@ def _field_names() -> tuple[list[str], list[str]]:
 
 @functools.cache
 def _converters(alias: str) -> list[tuple[int, Any, list[Any]]]:
-    """The columns that need converting from what the database driver gives to the field's
-    Python value (a UUID from SQLite's text, say), by position in the row, with their
-    converters, as the ORM applies them to its own rows."""
-    connection = connections[alias]
-    fields = [(model, field) for model in (Payment, Order) for field in model._meta.concrete_fields]
-    converters = []
-    for index, (model, field) in enumerate(fields):
-        column = field.get_col(model._meta.db_table)
-        steps = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if steps:
-            converters.append((index, column, steps))
-    return converters
+    """`_lock_sql`'s columns to convert (see `commerce.fixed_sql.row_converters`)."""
+    return fixed_sql.row_converters(
+        alias, [*Payment._meta.concrete_fields, *Order._meta.concrete_fields]
+    )
 
 
 @functools.cache

@@ -19,14 +19,14 @@ pytestmark = pytest.mark.django_db
 SECRET = "whsec_test_usd_account"
 # The event looked up; then in one transaction the attempt with its order found and both
 # locked in one query, the fields paying changes written on each, the status change and
-# the event stored; after commit the receipt (the order read with its lines, its claim,
-# its adjustments); a buy-now order has no cart to look for.
-FRESH_QUERIES = 11
+# the event stored; after commit the receipt (the order read with its lines and
+# adjustments in one statement, then claimed); a buy-now order has no cart to look for.
+FRESH_QUERIES = 10
 # A cart's order also empties that cart: the record naming it looked up, the cart's
 # record written, and read again.
-FRESH_QUERIES_FROM_CART = 14
+FRESH_QUERIES_FROM_CART = 13
 # With django-tasks-db, the receipt is one more row in the paying transaction instead of
-# its three queries after the commit.
+# its two queries after the commit.
 FRESH_QUERIES_RECEIPT_QUEUED = 9
 REPLAY_QUERIES = 1
 

@@ -153,14 +153,24 @@ def test_compose_commands_migrate_once_then_serve_and_work(production_env):
     log = server.stdout.read()
     assert "Booting worker" in log and "Applying" not in log  # a replica never migrates
 
-    worker = run_entrypoint(
-        {**production_env, "TASKS_BACKEND": "django_tasks_db.DatabaseBackend"},
-        "worker",
-        "--batch",
-        "--no-startup-delay",
+    tasks_env = {**production_env, "TASKS_BACKEND": "django_tasks_db.DatabaseBackend"}
+    queued = manage(
+        "shell",
+        "-c",
+        "from commerce.receipts import send_receipt_task; send_receipt_task.enqueue(0)",
+        env=tasks_env,
     )
+    assert queued.returncode == 0, queued.stderr
+    worker = run_entrypoint(tasks_env, "worker", "--batch", "--no-startup-delay")
     assert worker.returncode == 0, worker.stdout + worker.stderr
-    assert "No more tasks to run" in worker.stdout + worker.stderr
+    done = manage(
+        "shell",
+        "-c",
+        "from django_tasks_db.models import DBTaskResult; "
+        "print(sorted(DBTaskResult.objects.values_list('status', flat=True)))",
+        env=tasks_env,
+    )
+    assert done.stdout.strip().endswith("['SUCCESSFUL']"), done.stdout + done.stderr
 
 
 def test_the_worker_yields_the_cpu_to_requests(production_env, tmp_path):
