@@ -16,10 +16,14 @@ migrate() {
     "$PYTHON" manage.py migrate --noinput
 }
 
+# Each worker process serves GUNICORN_THREADS requests at once (gunicorn's gthread
+# worker): a request waiting (on Stripe's API, on PostgreSQL flushing a commit to disk)
+# leaves its process free for another instead of idle.
 serve() {
     exec "$PYTHON" -m gunicorn config.wsgi:application \
         --bind "${HOST}:${PORT}" \
         --workers "${WEB_CONCURRENCY:-2}" \
+        --threads "${GUNICORN_THREADS:-2}" \
         --config docker/gunicorn.conf.py \
         --access-logfile - \
         --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}"

@@ -3,12 +3,13 @@
     .venv/bin/python -m tests.bench.run [--quick] [--only NAME[,NAME...]]
 
 Starts what it needs and stops it again: a throwaway database (PostgreSQL when one
-answers on 127.0.0.1:5432, else SQLite), the offline Stripe emulator, and gunicorn with
-two sync workers and the bench settings (tests/bench/settings.py: production's, over
-plain HTTP). It seeds a catalog, then measures each target against its baseline in
-alternating short rounds and prints one table. See README, "Benchmark", for what each
-line means. Exits non-zero only when something broke (a server that would not start, an
-answer that was not 2xx, events applied twice), never because a goal was missed.
+answers on 127.0.0.1:5432, else SQLite), the offline Stripe emulator, and gunicorn as
+docker/entrypoint.sh runs it (two workers of two threads each) with the bench settings
+(tests/bench/settings.py: production's, over plain HTTP). It seeds a catalog, then
+measures each target against its baseline in alternating short rounds and prints one
+table. See README, "Benchmark", for what each line means. Exits non-zero only when
+something broke (a server that would not start, an answer that was not 2xx, events
+applied twice), never because a goal was missed.
 """
 
 from __future__ import annotations
@@ -294,7 +295,8 @@ class Run:
         return [
             f"machine:  {os.cpu_count()} cores, {cpu_model()}, {platform.system()}",
             f"python:   {platform.python_version()}, {wrk_version()}",
-            f"server:   gunicorn, {servers.WORKERS} sync workers, tests.bench.settings "
+            f"server:   gunicorn, {servers.WORKERS} workers of "
+            f"{env.get('GUNICORN_THREADS', '2')} threads, tests.bench.settings "
             f"(production, DEBUG off), DATABASE_CONN_MAX_AGE={env['DATABASE_CONN_MAX_AGE']}",
             f"database: {db.label}; cache: {cache}",
             f"load:     wrk, {wrk.CONNECTIONS} connections, {self.plan.rounds} rounds of "

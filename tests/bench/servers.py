@@ -87,7 +87,8 @@ def emulator(port: int, env: dict[str, str], log: Path):
 
 
 def gunicorn(port: int, env: dict[str, str], log: Path, ready_path: str = "/robots.txt"):
-    """gunicorn with the production command line of docker/entrypoint.sh (sync workers),
+    """gunicorn with the production command line of docker/entrypoint.sh (its worker
+    processes, each serving `GUNICORN_THREADS` requests at once, 2 unless `env` says),
     minus the access log: the bench measures the store, not the console."""
     args = [
         sys.executable,
@@ -98,6 +99,8 @@ def gunicorn(port: int, env: dict[str, str], log: Path, ready_path: str = "/robo
         f"127.0.0.1:{port}",
         "--workers",
         str(WORKERS),
+        "--threads",
+        env.get("GUNICORN_THREADS", "2"),
         "--config",
         "docker/gunicorn.conf.py",
     ]

@@ -102,6 +102,8 @@ def test_entrypoint_migrates_serves_and_stops(production_env):
     log = server.stdout.read()
     assert "Applying" in log  # migrations ran before gunicorn started
     assert "Booting worker" in log
+    # Threads per worker: a request waiting on Stripe or a commit leaves its process free.
+    assert "Using worker: gthread" in log
 
 
 def run_entrypoint(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -124,7 +126,7 @@ def test_compose_commands_migrate_once_then_serve_and_work(production_env):
     server = subprocess.Popen(
         ["docker/entrypoint.sh", "web"],
         cwd=PROJECT_ROOT,
-        env=production_env,
+        env={**production_env, "GUNICORN_THREADS": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -152,6 +154,7 @@ def test_compose_commands_migrate_once_then_serve_and_work(production_env):
             server.wait(timeout=5)
     log = server.stdout.read()
     assert "Booting worker" in log and "Applying" not in log  # a replica never migrates
+    assert "Using worker: sync" in log  # GUNICORN_THREADS=1: one request at a time
 
     tasks_env = {**production_env, "TASKS_BACKEND": "django_tasks_db.DatabaseBackend"}
     queued = manage(
