@@ -223,6 +223,12 @@ class AppSettings:
         "set of view restrictions not passed; out of date on any page change), so a "
         "repeated search reads no index. Default: True.",
     )
+    COMMERCE_SEND_RECEIPTS: Setting[bool] = Setting(
+        True,
+        _boolean,
+        "Email each paid order's receipt (commerce.receipts). False for a site that sends "
+        "its own, from the order_paid signal or the AFTER_ORDER_PAID hook. Default: True.",
+    )
     COMMERCE_BUY_RATE: Setting[str | None] = Setting(
         "30/m",
         _rate,

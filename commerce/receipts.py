@@ -33,6 +33,7 @@ from django_tasks import task
 
 from . import fixed_sql, money
 from .background import enqueue_in_transaction, queues_in_transaction, run_after_commit
+from .conf import app_settings
 from .fixed_sql import quoted_names
 from .models import AdjustmentKind, Order, OrderAdjustment, OrderLine
 from .signals import order_paid
@@ -371,10 +372,14 @@ def queue_with_payment(order: Order) -> bool:
     """Inside the transaction that pays `order`: enqueue its receipt there when the task
     backend queues in this database; whether it did. Otherwise `order_paid` schedules it
     after the commit."""
+    if not app_settings.COMMERCE_SEND_RECEIPTS:
+        return False
     return enqueue_in_transaction(send_receipt_task, order.pk)
 
 
 @receiver(order_paid, dispatch_uid="commerce.receipts.send_receipt_when_paid")
 def send_receipt_when_paid(sender: Any, order: Order, **kwargs: Any) -> None:
+    if not app_settings.COMMERCE_SEND_RECEIPTS:
+        return
     if not queues_in_transaction(send_receipt_task):  # else queued with the payment
         schedule_receipt(order.pk)

@@ -122,6 +122,7 @@ def test_the_check_is_quiet_for_the_projects_settings():
         ("COMMERCE_CART_MAX_LINES", 2.5, "must be a whole number"),
         ("COMMERCE_PAGE_CACHE_SECONDS", -1, "must be at least 0"),
         ("COMMERCE_CACHE_SEARCH_HITS", "yes", "must be True or False"),
+        ("COMMERCE_SEND_RECEIPTS", "no", "must be True or False"),
         ("COMMERCE_BUY_RATE", "30 per minute", 'must be a rate such as "30/m"'),
         ("COMMERCE_CART_RATE", 120, 'must be a rate such as "30/m"'),
         ("COMMERCE_CATALOG_PARENT_PAGE_TYPES", "home.HomePage", "must be None or a list"),

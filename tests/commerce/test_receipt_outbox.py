@@ -135,3 +135,26 @@ def test_the_worker_sends_a_receipt_in_two_queries_and_skips_a_sent_one_in_one(
         assert receipts.send_receipt_task.call(order.pk) is False
     [message] = mail.outbox
     assert "1 x Mug at $14.50: $14.50" in message.body
+
+
+@pytest.mark.parametrize("tasks", [DATABASE_BACKEND, None], ids=["queued", "after commit"])
+def test_a_site_that_sends_its_own_receipts_gets_none_from_the_store(
+    client, order, settings, tasks, django_capture_on_commit_callbacks
+):
+    settings.COMMERCE_SEND_RECEIPTS = False
+    if tasks:
+        settings.TASKS = tasks
+    payload = event_payload("evt_own", "checkout.session.completed", paid_checkout_session(order))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/stripe/webhook/",
+            data=payload,
+            content_type="application/json",
+            headers={"Stripe-Signature": signature_header(payload, SECRET)},
+        )
+
+    assert response.status_code == 200
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
+    assert receipt_tasks(order).count() == 0
+    assert mail.outbox == []
