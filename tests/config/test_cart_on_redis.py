@@ -9,22 +9,15 @@ skipped.
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
-
 import pytest
 import redis
 from django.core.cache import cache
 from django.test import Client
 
 from commerce.cart import store
-from config.settings.redis_cache import redis_cache
 from tests.commerce.cart_helpers import add, cart_of
 from tests.factories import ItemPageFactory
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
-RUN_PREFIX = f"cart-redis-test-{uuid.uuid4().hex[:12]}"
 # A warm add: the browser's session (the cart's pointer), the cart's lock taken with its
 # record's copy read and dropped, the offers' stamp, the copy set with the lock released,
 # the default taxes' stamp. Taking, reading, dropping, setting and releasing one at a time
@@ -34,36 +27,12 @@ WARM_ADD_ROUND_TRIPS = 5
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[redis.Redis]:
-    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
-    try:
-        server.ping()
-    except redis.RedisError as error:
-        message = f"no Redis at {REDIS_URL} ({error})"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}: CI runs these tests against a real Redis")
-        pytest.skip(f"{message}; CI runs these tests against one")
-    yield server
-    for key in server.scan_iter(f"{RUN_PREFIX}*"):
-        server.delete(key)
-    server.close()
-
-
 @pytest.fixture
-def prefix(redis_server) -> str:
-    """This test's own key prefix, inside the run's."""
-    return f"{RUN_PREFIX}-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def on_redis(redis_server, prefix, settings) -> redis.Redis:
-    """Settings as REDIS_URL makes them (Redis the cache, cached_db sessions), the rate
-    limit off so only the cart's own round trips are counted."""
-    settings.CACHES = {"default": redis_cache(REDIS_URL, prefix)}
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+def on_redis(on_redis, settings):
+    """Redis as REDIS_URL makes it (conftest.py), the rate limit off so only the cart's
+    own round trips are counted."""
     settings.COMMERCE_CART_RATE = ""
-    return redis_server
+    return on_redis
 
 
 @pytest.fixture

@@ -14,11 +14,9 @@ timeouts instead of hanging or showing the 500 page.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from http.cookiejar import CookieJar
 
@@ -35,46 +33,9 @@ from tests.commerce.cart_helpers import add, cart_of
 from tests.commerce.test_cart_concurrency import at_once, request_json
 from tests.factories import ItemPageFactory
 
-REDIS_DATABASE = 15
-REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DATABASE}"
-RUN_PREFIX = f"store-test-{uuid.uuid4().hex[:12]}"
-CACHED_DB = "django.contrib.sessions.backends.cached_db"
+from .real_redis import CACHED_DB
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[redis.Redis]:
-    """The real Redis, or a failure in CI / a skip elsewhere when there is none; every key
-    this run wrote is deleted afterwards (its own keys only, never the database)."""
-    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
-    try:
-        server.ping()
-    except redis.RedisError as error:
-        message = f"no Redis at {REDIS_URL} ({error})"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}: CI runs these tests against a real Redis")
-        pytest.skip(f"{message}; CI runs these tests against one")
-    yield server
-    for key in server.scan_iter(f"{RUN_PREFIX}*"):
-        server.delete(key)
-    server.close()
-
-
-@pytest.fixture
-def prefix(redis_server) -> str:
-    """This test's own key prefix, inside the run's."""
-    return f"{RUN_PREFIX}-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def on_redis(redis_server, prefix, settings) -> redis.Redis:
-    """Settings as REDIS_URL makes them: Redis as the cache (so the rate limits' and the
-    cart's), cached_db sessions."""
-    settings.CACHES = {"default": redis_cache(REDIS_URL, prefix)}
-    settings.SESSION_ENGINE = CACHED_DB
-    settings.RATELIMIT_USE_CACHE = "default"
-    return redis_server
 
 
 def keys(server: redis.Redis, prefix: str, containing: str = "") -> list[str]:
