@@ -16,14 +16,15 @@ migrate() {
     "$PYTHON" manage.py migrate --noinput
 }
 
-# Each worker process serves GUNICORN_THREADS requests at once (gunicorn's gthread
-# worker): a request waiting (on Stripe's API, on PostgreSQL flushing a commit to disk)
-# leaves its process free for another instead of idle.
+# Each worker process serves GUNICORN_THREADS requests at once: 1 is gunicorn's sync
+# worker; more is its gthread worker, where a request waiting (on Stripe's API, on
+# PostgreSQL flushing a commit) leaves its process free for another, at the price of the
+# threads sharing one interpreter (see README, "Containers").
 serve() {
     exec "$PYTHON" -m gunicorn config.wsgi:application \
         --bind "${HOST}:${PORT}" \
         --workers "${WEB_CONCURRENCY:-2}" \
-        --threads "${GUNICORN_THREADS:-2}" \
+        --threads "${GUNICORN_THREADS:-1}" \
         --config docker/gunicorn.conf.py \
         --access-logfile - \
         --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}"

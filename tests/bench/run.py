@@ -4,7 +4,7 @@
 
 Starts what it needs and stops it again: a throwaway database (PostgreSQL when one
 answers on 127.0.0.1:5432, else SQLite), the offline Stripe emulator, and gunicorn as
-docker/entrypoint.sh runs it (two workers of two threads each) with the bench settings
+docker/entrypoint.sh runs it (two workers, GUNICORN_THREADS each) with the bench settings
 (tests/bench/settings.py: production's, over plain HTTP). It seeds a catalog, then
 measures each target against its baseline in alternating short rounds and prints one
 table. See README, "Benchmark", for what each line means. Exits non-zero only when
@@ -296,7 +296,7 @@ class Run:
             f"machine:  {os.cpu_count()} cores, {cpu_model()}, {platform.system()}",
             f"python:   {platform.python_version()}, {wrk_version()}",
             f"server:   gunicorn, {servers.WORKERS} workers of "
-            f"{env.get('GUNICORN_THREADS', '2')} threads, tests.bench.settings "
+            f"{env.get('GUNICORN_THREADS', '1')} threads, tests.bench.settings "
             f"(production, DEBUG off), DATABASE_CONN_MAX_AGE={env['DATABASE_CONN_MAX_AGE']}",
             f"database: {db.label}; cache: {cache}",
             f"load:     wrk, {wrk.CONNECTIONS} connections, {self.plan.rounds} rounds of "

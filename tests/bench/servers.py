@@ -88,7 +88,7 @@ def emulator(port: int, env: dict[str, str], log: Path):
 
 def gunicorn(port: int, env: dict[str, str], log: Path, ready_path: str = "/robots.txt"):
     """gunicorn with the production command line of docker/entrypoint.sh (its worker
-    processes, each serving `GUNICORN_THREADS` requests at once, 2 unless `env` says),
+    processes, each serving `GUNICORN_THREADS` requests at once, 1 unless `env` says),
     minus the access log: the bench measures the store, not the console."""
     args = [
         sys.executable,
@@ -100,7 +100,7 @@ def gunicorn(port: int, env: dict[str, str], log: Path, ready_path: str = "/robo
         "--workers",
         str(WORKERS),
         "--threads",
-        env.get("GUNICORN_THREADS", "2"),
+        env.get("GUNICORN_THREADS", "1"),
         "--config",
         "docker/gunicorn.conf.py",
     ]

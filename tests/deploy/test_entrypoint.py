@@ -102,8 +102,7 @@ def test_entrypoint_migrates_serves_and_stops(production_env):
     log = server.stdout.read()
     assert "Applying" in log  # migrations ran before gunicorn started
     assert "Booting worker" in log
-    # Threads per worker: a request waiting on Stripe or a commit leaves its process free.
-    assert "Using worker: gthread" in log
+    assert "Using worker: sync" in log  # one request at a time unless GUNICORN_THREADS says
 
 
 def run_entrypoint(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -126,7 +125,7 @@ def test_compose_commands_migrate_once_then_serve_and_work(production_env):
     server = subprocess.Popen(
         ["docker/entrypoint.sh", "web"],
         cwd=PROJECT_ROOT,
-        env={**production_env, "GUNICORN_THREADS": "1"},
+        env={**production_env, "GUNICORN_THREADS": "2"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -154,7 +153,7 @@ def test_compose_commands_migrate_once_then_serve_and_work(production_env):
             server.wait(timeout=5)
     log = server.stdout.read()
     assert "Booting worker" in log and "Applying" not in log  # a replica never migrates
-    assert "Using worker: sync" in log  # GUNICORN_THREADS=1: one request at a time
+    assert "Using worker: gthread" in log  # GUNICORN_THREADS=2: two requests at once
 
     tasks_env = {**production_env, "TASKS_BACKEND": "django_tasks_db.DatabaseBackend"}
     queued = manage(
