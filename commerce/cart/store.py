@@ -18,9 +18,9 @@ import contextlib
 import hashlib
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import import_module
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
@@ -32,6 +32,8 @@ from django.core.cache.backends.redis import RedisCache
 from django.utils.crypto import salted_hmac
 
 from . import rows
+
+T = TypeVar("T")
 
 # How long a lock may be held before it lapses (a worker that died holding it), and how
 # long a request waits for one before giving up with CartBusy.
@@ -93,6 +95,12 @@ def load(key: str) -> dict[str, Any]:
     copy = copy_cache.get(copy_key)
     if copy is not None:
         return dict(copy)
+    return _read_without_copy(record)
+
+
+def _read_without_copy(record: SessionBase) -> dict[str, Any]:
+    """The record's data from the session store itself, a cached_db record from its row
+    alone (see `load`)."""
     if isinstance(record, CachedDatabaseStore):
         return dict(DatabaseStore.load(record))
     return dict(record.load())
@@ -151,22 +159,31 @@ def lock_name(name: str) -> str:
     return "commerce:cart-lock:" + hashlib.sha256(name.encode()).hexdigest()[:40]
 
 
+def _take_lock(name: str, attempt: Callable[[], T | None]) -> tuple[T, float]:
+    """Call `attempt` until it takes the lock called `name` (returns something other than
+    None), asking again soon and then at most every LOCK_POLL_SECONDS, for at most
+    LOCK_WAIT_SECONDS (then `CartBusy`). What it returned, and when it was asked: the lock
+    lasts its seconds from after then."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    poll = LOCK_FIRST_POLL_SECONDS
+    while True:
+        asked = time.monotonic()
+        taken = attempt()
+        if taken is not None:
+            return taken, asked
+        if asked >= deadline:
+            raise CartBusy(name)
+        time.sleep(poll)
+        poll = min(poll * 2, LOCK_POLL_SECONDS)
+
+
 @contextlib.contextmanager
 def locked(name: str) -> Iterator[None]:
     """Hold the lock called `name` in the default cache (Redis in production, shared by
     every worker; `cache.add` is atomic there). Waits at most LOCK_WAIT_SECONDS."""
     lock_key = lock_name(name)
     token = uuid.uuid4().hex
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    poll = LOCK_FIRST_POLL_SECONDS
-    while True:
-        asked = time.monotonic()  # the lock, if taken now, lasts LOCK_SECONDS from after this
-        if cache.add(lock_key, token, LOCK_SECONDS):
-            break
-        if asked >= deadline:
-            raise CartBusy(name)
-        time.sleep(poll)
-        poll = min(poll * 2, LOCK_POLL_SECONDS)
+    _, asked = _take_lock(name, lambda: cache.add(lock_key, token, LOCK_SECONDS) or None)
     try:
         yield
     finally:
@@ -293,22 +310,15 @@ class _RedisChange(Record):
 
     def _take(self) -> None:
         seconds = self._backend.get_backend_timeout(LOCK_SECONDS)
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
-        poll = LOCK_FIRST_POLL_SECONDS
-        while True:
-            asked = time.monotonic()
-            taken = _run_script(
+        taken, _ = _take_lock(
+            self.key,
+            lambda: _run_script(
                 self._client,
                 _TAKE_AND_DROP_COPY,
                 [self._lock_key, self._copy_key],
                 [self._token, seconds],
-            )
-            if taken is not None:
-                break
-            if asked >= deadline:
-                raise CartBusy(self.key)
-            time.sleep(poll)
-            poll = min(poll * 2, LOCK_POLL_SECONDS)
+            ),
+        )
         self._read_copy, left = taken
         if self._read_copy is not None:
             self._copy, self._copy_milliseconds = self._read_copy, int(left)
@@ -318,10 +328,8 @@ class _RedisChange(Record):
         store's (as `load` reads it without a copy: a cached_db record from its row)."""
         if self._read_copy is not None:
             self.data = dict(self._backend._cache._serializer.loads(self._read_copy))
-        elif isinstance(self._record, CachedDatabaseStore):
-            self.data = dict(DatabaseStore.load(self._record))
         else:
-            self.data = dict(self._record.load())
+            self.data = _read_without_copy(self._record)
 
     def save(self, data: dict[str, Any]) -> None:
         """Write the record whole, as `save` does; its copy is set when the lock is
