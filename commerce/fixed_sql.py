@@ -36,11 +36,9 @@ def update_fields(instance: Model, fields: Iterable[str]) -> None:
     alias = router.db_for_write(model, instance=instance)
     connection = connections[alias]
     meta = model._meta
+    fields = [meta.get_field(name) for name in names]
     values = [
-        meta.get_field(name).get_db_prep_save(
-            meta.get_field(name).pre_save(instance, add=False), connection
-        )
-        for name in names
+        field.get_db_prep_save(field.pre_save(instance, add=False), connection) for field in fields
     ]
     with connection.cursor() as cursor:
         cursor.execute(_update_sql(model, names, alias), [*values, instance.pk])
@@ -71,6 +69,7 @@ def insert(instance: Model) -> None:
     instance._state.db = alias
 
 
+@functools.cache
 def _inserted_fields(model: type[Model]) -> list[Field]:
     """Every column but a primary key the database numbers."""
     return [
@@ -91,8 +90,9 @@ def _update_sql(model: type[Model], names: tuple[str, ...], alias: str) -> str:
 def _insert_sql(model: type[Model], alias: str) -> str:
     connection = connections[alias]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in _inserted_fields(model))
-    placeholders = ", ".join(["%s"] * len(_inserted_fields(model)))
+    fields = _inserted_fields(model)
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
     returning = (
         f" RETURNING {quote(model._meta.pk.column)}"
         if connection.features.can_return_columns_from_insert
@@ -101,6 +101,25 @@ def _insert_sql(model: type[Model], alias: str) -> str:
     return (
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders}){returning}"  # noqa: S608
     )
+
+
+def selected_columns(model: type[Model], alias: str) -> list[str]:
+    """Every column of `model`, qualified with its table, in the order `from_row` reads
+    them: for a fixed statement that reads whole rows."""
+    quote = connections[alias].ops.quote_name
+    table = quote(model._meta.db_table)
+    return [f"{table}.{quote(field.column)}" for field in model._meta.concrete_fields]
+
+
+def from_row(model: type[Model], alias: str, values: Sequence[Any]) -> Model:
+    """An instance of `model` from `values` of its `selected_columns` (`converted`), as
+    the ORM makes one from its own rows."""
+    return model.from_db(alias, _attribute_names(model), values)
+
+
+@functools.cache
+def _attribute_names(model: type[Model]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
 
 
 def row_converters(alias: str, fields: Sequence[Field | None]) -> list[tuple[int, Any, list[Any]]]:

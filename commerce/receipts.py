@@ -34,7 +34,6 @@ from django_tasks import task
 from . import fixed_sql, money
 from .background import enqueue_in_transaction, queues_in_transaction, run_after_commit
 from .conf import app_settings
-from .fixed_sql import quoted_names
 from .models import AdjustmentKind, Order, OrderAdjustment, OrderLine
 from .signals import order_paid
 
@@ -188,9 +187,8 @@ def _read_receipt(
         return None
     converters = _receipt_converters(alias)
     read = [fixed_sql.converted(row, converters, alias) for row in rows]
-    order_fields = _order_fields()
-    split = len(order_fields)
-    order = Order.from_db(alias, order_fields, read[0][:split])
+    split = len(Order._meta.concrete_fields)
+    order = fixed_sql.from_row(Order, alias, read[0][:split])
     lines: list[OrderLine] = []
     adjustments: list[OrderAdjustment] = []
     for values in read:
@@ -238,12 +236,6 @@ def _field_order(model: type[Any], names: frozenset[str]) -> list[str]:
     return [field.attname for field in model._meta.concrete_fields if field.attname in names]
 
 
-@functools.cache
-def _order_fields() -> list[str]:
-    """The attribute names of the order's columns, in the order `_receipt_sql` reads them."""
-    return [field.attname for field in Order._meta.concrete_fields]
-
-
 LINE_PART = 0
 ADJUSTMENT_PART = 1
 # The columns a line or an adjustment is read into, after the order's own.
@@ -267,19 +259,17 @@ def _receipt_sql(alias: str) -> str:
     parts when it has neither): lines first in the order they were written, then
     adjustments as `OrderAdjustment` orders them (discount, then taxes, by position)."""
     quote = connections[alias].ops.quote_name
-    order_table, order_column = quoted_names(Order, alias, "id")
-    line_table, line = quoted_names(
+    order_table, order_column = fixed_sql.quoted_names(Order, alias, "id")
+    line_table, line = fixed_sql.quoted_names(
         OrderLine, alias, "order", "id", "title", "quantity", "unit_amount"
     )
-    adjustment_table, adjustment = quoted_names(
+    adjustment_table, adjustment = fixed_sql.quoted_names(
         OrderAdjustment,
         alias,
         *("order", "kind", "position", "id", "name", "code", "amount", "rate", "inclusive"),
     )
     part = {name: quote(name) for name in PART_COLUMNS}
-    order_columns = ", ".join(
-        f"{order_table}.{quote(field.column)}" for field in Order._meta.concrete_fields
-    )
+    order_columns = ", ".join(fixed_sql.selected_columns(Order, alias))
     lines = (
         f"SELECT {LINE_PART} AS {part['part']}, NULL AS {part['kind']}, 0 AS "  # noqa: S608
         f"{part['position']}, {line['id']} AS {part['id']}, {line['title']} AS {part['name']}, "
@@ -348,7 +338,7 @@ def _claim_receipt(order: Order) -> Any:
 @functools.cache
 def _claim_sql(alias: str) -> str:
     """Set the order's receipt_sent_at if it is paid and its receipt not claimed yet."""
-    table, column = quoted_names(Order, alias, "id", "paid_at", "receipt_sent_at")
+    table, column = fixed_sql.quoted_names(Order, alias, "id", "paid_at", "receipt_sent_at")
     return (
         f"UPDATE {table} SET {column['receipt_sent_at']} = %s "  # noqa: S608
         f"WHERE {column['id']} = %s AND {column['receipt_sent_at']} IS NULL "

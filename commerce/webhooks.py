@@ -19,7 +19,6 @@ from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from . import fixed_sql
-from .fixed_sql import quoted_names
 from .models import Order, PaymentEvent
 from .orders import charges
 from .payments import gateway
@@ -204,7 +203,7 @@ def receive(payload: bytes, signature_header: str) -> WebhookResult:
 @functools.cache
 def _stored_sql(alias: str) -> str:
     """The replay lookup's SQL (see `commerce.fixed_sql`)."""
-    table, column = quoted_names(PaymentEvent, alias, "stripe_account", "stripe_event_id")
+    table, column = fixed_sql.quoted_names(PaymentEvent, alias, "stripe_account", "stripe_event_id")
     return (
         f"SELECT 1 FROM {table} WHERE {column['stripe_account']} = %s "  # noqa: S608
         f"AND {column['stripe_event_id']} = %s LIMIT 1"

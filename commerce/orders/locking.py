@@ -26,7 +26,6 @@ from django.db import connections, router
 from django.db.transaction import TransactionManagementError
 
 from .. import fixed_sql
-from ..fixed_sql import quoted_names
 from ..models import Order, Payment
 
 
@@ -48,20 +47,10 @@ def lock_attempt(account_label: str, stripe_id: Any, method: str = "") -> Paymen
     if row is None:
         return None
     values = fixed_sql.converted(row, _converters(alias), alias)
-    payment_fields, order_fields = _field_names()
-    split = len(payment_fields)
-    payment = Payment.from_db(alias, payment_fields, values[:split])
-    payment.order = Order.from_db(alias, order_fields, values[split:])
+    split = len(Payment._meta.concrete_fields)
+    payment = fixed_sql.from_row(Payment, alias, values[:split])
+    payment.order = fixed_sql.from_row(Order, alias, values[split:])
     return payment
-
-
-@functools.cache
-def _field_names() -> tuple[list[str], list[str]]:
-    """The attribute names of each model's columns, in the order the statement reads them."""
-    return (
-        [field.attname for field in Payment._meta.concrete_fields],
-        [field.attname for field in Order._meta.concrete_fields],
-    )
 
 
 @functools.cache
@@ -77,15 +66,13 @@ def _lock_sql(alias: str, by_method: bool) -> str:
     """The join of an account's attempt and its order, at most one row ((account, Stripe
     id) is unique), with both rows locked, order first, where the database locks rows."""
     connection = connections[alias]
-    quote = connection.ops.quote_name
-    payment_table, payment_column = quoted_names(
+    payment_table, payment_column = fixed_sql.quoted_names(
         Payment, alias, "order", "stripe_account", "stripe_id", "method"
     )
-    order_table, order_column = quoted_names(Order, alias, "id")
+    order_table, order_column = fixed_sql.quoted_names(Order, alias, "id")
     columns = [
-        f"{table}.{quote(field.column)}"
-        for table, model in ((payment_table, Payment), (order_table, Order))
-        for field in model._meta.concrete_fields
+        *fixed_sql.selected_columns(Payment, alias),
+        *fixed_sql.selected_columns(Order, alias),
     ]
     method_filter = f" AND {payment_table}.{payment_column['method']} = %s" if by_method else ""
     lock = ""
