@@ -92,6 +92,22 @@ def test_a_receipt_enqueued_twice_is_sent_once_by_the_worker(settings, paid_orde
     assert "To: shopper" not in run_worker(), "a second run finds nothing to do"
 
 
+def test_a_receipt_queued_with_the_payment_is_run_by_the_worker(settings, paid_order):
+    settings.TASKS = {"default": {"BACKEND": DATABASE_BACKEND}}
+    # Written with the store's fixed INSERT inside the paying transaction, not `enqueue`.
+    with transaction.atomic():
+        assert receipts.queue_with_payment(paid_order) is True
+    [queued] = DBTaskResult.objects.filter(task_path="commerce.receipts.send_receipt_task")
+
+    printed = run_worker()
+
+    assert printed.count("To: shopper@example.com") == 1
+    queued.refresh_from_db()
+    assert queued.status == "SUCCESSFUL" and queued.task_result.return_value is True
+    paid_order.refresh_from_db()
+    assert paid_order.receipt_sent_at is not None
+
+
 CALLS: list[str] = []
 
 
