@@ -22,7 +22,10 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import router, transaction
+from django.db.models import Model, signals
 from django_tasks.base import Task
+from django_tasks.signals import task_enqueued
+from django_tasks.utils import normalize_json
 
 from . import fixed_sql
 
@@ -62,6 +65,25 @@ QUEUE_IN_DATABASE = {
 }
 
 
+# The one backend whose rows the store writes itself when it queues inside a transaction
+# (`_write_queue_row`), as long as the backend enqueues and numbers its results as
+# django-tasks-db's own does.
+ROWS_WRITTEN_BY_THE_STORE = "django_tasks_db.backend.DatabaseBackend"
+
+
+def _database_queue(backend: Any) -> tuple[type, type[Model]] | None:
+    """The class of `QUEUE_IN_DATABASE` that `backend` is or extends, and the model of its
+    rows; None for a backend that queues elsewhere (or whose app is not installed)."""
+    for kind in type(backend).__mro__:
+        queue = QUEUE_IN_DATABASE.get(f"{kind.__module__}.{kind.__qualname__}")
+        if queue is not None:
+            try:
+                return kind, apps.get_model(*queue)
+            except LookupError:
+                return None
+    return None
+
+
 def queues_in_transaction(task: Task) -> bool:
     """Whether `task`'s backend writes its queue into the database the store's orders are
     in (django-tasks-db's `DatabaseBackend` routed there), so a task enqueued inside a
@@ -70,15 +92,8 @@ def queues_in_transaction(task: Task) -> bool:
         return False
     from .models import Order
 
-    for kind in type(task.get_backend()).__mro__:
-        queue = QUEUE_IN_DATABASE.get(f"{kind.__module__}.{kind.__qualname__}")
-        if queue is not None:
-            try:
-                model = apps.get_model(*queue)
-            except LookupError:
-                return False
-            return router.db_for_write(model) == router.db_for_write(Order)
-    return False
+    queue = _database_queue(task.get_backend())
+    return queue is not None and router.db_for_write(queue[1]) == router.db_for_write(Order)
 
 
 def enqueue_in_transaction(task: Task, *args: Any) -> bool:
@@ -91,47 +106,42 @@ def enqueue_in_transaction(task: Task, *args: Any) -> bool:
     if not queues_in_transaction(task):
         return False
     backend = task.get_backend()
-    if _writes_rows_as_the_library_does(backend):
-        _write_queue_row(backend, task, args)
+    library_class, model = _database_queue(backend)  # type: ignore[misc]
+    kind = type(backend)
+    if (
+        f"{library_class.__module__}.{library_class.__qualname__}" == ROWS_WRITTEN_BY_THE_STORE
+        and kind.enqueue is library_class.enqueue
+        and kind._task_to_db_task is library_class._task_to_db_task
+        and not backend.options.get("id_function")
+    ):
+        _write_queue_row(backend, model, task, args)
     else:
         task.enqueue(*args)
     return True
 
 
-def _writes_rows_as_the_library_does(backend: Any) -> bool:
-    """Whether `backend` is django-tasks-db's own `DatabaseBackend` (or a subclass that
-    changes neither how it enqueues nor how it numbers results), so its row can be
-    written by `_write_queue_row` instead of `enqueue`."""
-    from django_tasks_db.backend import DatabaseBackend
-
-    kind = type(backend)
-    return (
-        isinstance(backend, DatabaseBackend)
-        and kind.enqueue is DatabaseBackend.enqueue
-        and kind._task_to_db_task is DatabaseBackend._task_to_db_task
-        and not backend.options.get("id_function")
-    )
-
-
-def _write_queue_row(backend: Any, task: Task, args: tuple[Any, ...]) -> None:
+def _write_queue_row(backend: Any, model: type[Model], task: Task, args: tuple[Any, ...]) -> None:
     """The row django-tasks-db's `enqueue` writes for `task` with `args`, written with one
     fixed INSERT (`fixed_sql.insert`) instead of the ORM's `create`: on a paying webhook,
-    the library's enqueue (building the statement, two result objects) cost about a
-    quarter of the request's CPU. Its own `pre_save` handler (a task with no time to wait
-    for runs after the date it keeps for "never") is applied here, and `task_enqueued` is
-    sent as `enqueue` sends it. A test compares the row with the library's own."""
-    from django_tasks_db.compat import normalize_json, task_enqueued
-    from django_tasks_db.models import DBTaskResult, get_date_max
-
-    backend.validate_task(task)
-    row = DBTaskResult(
-        id=DBTaskResult._meta.pk.default(),
+    the library's enqueue (building its statement and two result objects) cost a tenth of
+    the request's CPU. The save signals are sent as `create` sends them (the library's own
+    `pre_save` receiver gives a task with no time to wait the date it keeps for "never"),
+    then `task_enqueued` as `enqueue` sends it. A test compares the row with the
+    library's own."""
+    row = model(
+        id=model._meta.pk.default(),
         args_kwargs=normalize_json({"args": args, "kwargs": {}}),
         priority=task.priority,
         task_path=task.module_path,
         queue_name=task.queue_name,
-        run_after=get_date_max() if task.run_after is None else task.run_after,
+        run_after=task.run_after,
         backend_name=backend.alias,
     )
+    backend.validate_task(task)
+    alias = router.db_for_write(model, instance=row)
+    signals.pre_save.send(model, instance=row, raw=False, using=alias, update_fields=None)
     fixed_sql.insert(row)
+    signals.post_save.send(
+        model, instance=row, created=True, update_fields=None, raw=False, using=alias
+    )
     task_enqueued.send(type(backend), task_result=row.task_result)

@@ -48,7 +48,7 @@ def update_fields(instance: Model, fields: Iterable[str]) -> None:
 
 def insert(instance: Model) -> None:
     """Write the new `instance` as `instance.save()` would (its primary key set from the
-    database), with one statement kept per model and database: for the rows every paying
+    database when the database numbers it), with one statement kept per model and database: for the rows every paying
     webhook adds. Sends no save signals (see `update_fields`)."""
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
@@ -59,7 +59,9 @@ def insert(instance: Model) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(model, alias), values)
-        if connection.features.can_return_columns_from_insert:
+        if not _numbered_by_database(model):
+            pass  # the row brought its own key (a UUID), written with the rest
+        elif connection.features.can_return_columns_from_insert:
             instance.pk = cursor.fetchone()[0]
         else:
             instance.pk = connection.ops.last_insert_id(
@@ -69,14 +71,17 @@ def insert(instance: Model) -> None:
     instance._state.db = alias
 
 
+def _numbered_by_database(model: type[Model]) -> bool:
+    """Whether the database numbers `model`'s rows (an auto field), rather than the row
+    bringing its own key (a UUID made by the model's default)."""
+    return bool(getattr(model._meta.pk, "db_returning", False))
+
+
 @functools.cache
 def _inserted_fields(model: type[Model]) -> list[Field]:
     """Every column but a primary key the database numbers."""
-    return [
-        field
-        for field in model._meta.concrete_fields
-        if not (field.primary_key and getattr(field, "db_returning", False))
-    ]
+    numbered = _numbered_by_database(model)
+    return [field for field in model._meta.concrete_fields if not (field.primary_key and numbered)]
 
 
 @functools.cache
@@ -95,7 +100,7 @@ def _insert_sql(model: type[Model], alias: str) -> str:
     placeholders = ", ".join(["%s"] * len(fields))
     returning = (
         f" RETURNING {quote(model._meta.pk.column)}"
-        if connection.features.can_return_columns_from_insert
+        if _numbered_by_database(model) and connection.features.can_return_columns_from_insert
         else ""
     )
     return (

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from commerce import fixed_sql
 from commerce.models import Order, OrderStatusChange, PaymentEvent
@@ -78,3 +80,16 @@ def test_insert_of_a_duplicate_raises_integrity_error_as_save_does():
     with pytest.raises(IntegrityError), transaction.atomic():
         fixed_sql.insert(PaymentEvent(stripe_event_id="evt_twice", **fields))
     assert PaymentEvent.objects.filter(stripe_event_id="evt_twice").count() == 1
+
+
+def test_insert_of_a_row_that_brings_its_own_key_keeps_that_key():
+    key = uuid.uuid4()
+    row = DBTaskResult(
+        id=key, args_kwargs={"args": [], "kwargs": {}}, task_path="a.b", backend_name="default"
+    )
+    row.run_after = timezone.now()
+
+    fixed_sql.insert(row)
+
+    assert row.pk == key and not row._state.adding
+    assert DBTaskResult.objects.get(pk=key).task_path == "a.b"

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.signals import task_enqueued
@@ -80,22 +81,32 @@ def test_the_row_written_in_the_transaction_is_the_row_the_library_writes(settin
     assert ours.task_result.args == [41, "receipt"]
 
 
-def test_task_enqueued_is_sent_for_the_written_row(settings):
+def test_the_signals_create_and_enqueue_send_are_sent_for_the_written_row(settings):
     settings.TASKS = DATABASE_BACKEND
     heard = []
 
-    def listen(sender, task_result, **kwargs):
-        heard.append((sender.__name__, task_result.id, task_result.args, task_result.status))
+    def enqueued(sender, task_result, **kwargs):
+        heard.append(
+            (sender.__name__, uuid.UUID(task_result.id), task_result.args, task_result.status)
+        )
 
-    task_enqueued.connect(listen)
+    def saved(sender, instance, created, **kwargs):
+        heard.append(("post_save", instance.pk, created))
+
+    task_enqueued.connect(enqueued)
+    post_save.connect(saved, sender=DBTaskResult)
     try:
         with transaction.atomic():
             enqueue_in_transaction(tally, 5, "x")
             row = DBTaskResult.objects.get()
     finally:
-        task_enqueued.disconnect(listen)
+        task_enqueued.disconnect(enqueued)
+        post_save.disconnect(saved, sender=DBTaskResult)
 
-    assert heard == [("DatabaseBackend", str(row.pk), [5, "x"], "READY")]
+    assert heard == [
+        ("post_save", row.pk, True),
+        ("DatabaseBackend", row.pk, [5, "x"], "READY"),
+    ]
 
 
 def test_a_backend_that_numbers_its_own_results_is_left_to_enqueue(settings):
