@@ -48,8 +48,9 @@ def update_fields(instance: Model, fields: Iterable[str]) -> None:
 
 def insert(instance: Model) -> None:
     """Write the new `instance` as `instance.save()` would (its primary key set from the
-    database when the database numbers it), with one statement kept per model and database: for the rows every paying
-    webhook adds. Sends no save signals (see `update_fields`)."""
+    database when the database numbers it), with one statement kept per model and
+    database: for the rows every paying webhook adds. Sends no save signals (see
+    `update_fields`)."""
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
     connection = connections[alias]

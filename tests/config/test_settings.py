@@ -101,3 +101,28 @@ def test_stripe_accounts_come_from_the_environment_and_dot_env():
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {"secret_key": "sk_test_gbp"}
+
+
+def database_options(**env_overrides: str) -> dict:
+    code = (
+        "from django.conf import settings; import json; "
+        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
+    )
+    result = manage(
+        "shell", "-c", code, settings="config.settings.dev", env_overrides=env_overrides
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_postgresql_prepares_statements_a_connection_repeats_unless_told_not_to():
+    url = "postgres://u:p@127.0.0.1:5432/shop"
+    assert database_options(DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="2") == {
+        "server_side_binding": True,
+        "prepare_threshold": 2,
+    }
+    # For a pooler that cannot keep them: Django's default, nothing prepared.
+    assert database_options(DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="") == {}
+    # SQLite keeps its own options.
+    sqlite = database_options(DATABASE_URL="", DATABASE_PREPARE_THRESHOLD="2")
+    assert "server_side_binding" not in sqlite and sqlite["transaction_mode"] == "IMMEDIATE"
