@@ -123,6 +123,4 @@ def test_postgresql_prepares_statements_a_connection_repeats_unless_told_not_to(
     }
     # For a pooler that cannot keep them: Django's default, nothing prepared.
     assert database_options(DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="") == {}
-    # SQLite keeps its own options.
-    sqlite = database_options(DATABASE_URL="", DATABASE_PREPARE_THRESHOLD="2")
-    assert "server_side_binding" not in sqlite and sqlite["transaction_mode"] == "IMMEDIATE"
+    # SQLite keeps its own options: tests/config/test_prepared_statements.py.
