@@ -7,6 +7,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The suite runs on this many processes (pytest-xdist); 0 runs it in this one.
+PYTEST_WORKERS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM ?= /usr/bin/chromium
 
@@ -16,7 +18,7 @@ run: setup
 	bin/run-dev
 
 test: install-dev env chromium axe lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The store's speed against its baselines through gunicorn and wrk, one table (not a test;
 # see README, "Benchmark"). BENCH_ARGS="--quick" for short rounds, "--only webhooks" for one part.
