@@ -84,16 +84,26 @@ def _database_queue(backend: Any) -> tuple[type, type[Model]] | None:
     return None
 
 
+def _queue_beside_orders(task: Task) -> tuple[Any, type, type[Model]] | None:
+    """`task`'s backend, the class of `QUEUE_IN_DATABASE` it is or extends and the model
+    of its rows, when that model is written to the database the store's orders are in;
+    else None."""
+    if not tasks_configured():
+        return None
+    from .models import Order
+
+    backend = task.get_backend()
+    queue = _database_queue(backend)
+    if queue is None or router.db_for_write(queue[1]) != router.db_for_write(Order):
+        return None
+    return backend, *queue
+
+
 def queues_in_transaction(task: Task) -> bool:
     """Whether `task`'s backend writes its queue into the database the store's orders are
     in (django-tasks-db's `DatabaseBackend` routed there), so a task enqueued inside a
     transaction is seen by the worker only once that transaction commits."""
-    if not tasks_configured():
-        return False
-    from .models import Order
-
-    queue = _database_queue(task.get_backend())
-    return queue is not None and router.db_for_write(queue[1]) == router.db_for_write(Order)
+    return _queue_beside_orders(task) is not None
 
 
 def enqueue_in_transaction(task: Task, *args: Any) -> bool:
@@ -103,21 +113,28 @@ def enqueue_in_transaction(task: Task, *args: Any) -> bool:
     A failure to enqueue raises and so undoes the transaction's work with it: the event
     that made the task due is then delivered again and both are retried together.
     """
-    if not queues_in_transaction(task):
+    queue = _queue_beside_orders(task)
+    if queue is None:
         return False
-    backend = task.get_backend()
-    library_class, model = _database_queue(backend)  # type: ignore[misc]
-    kind = type(backend)
-    if (
-        f"{library_class.__module__}.{library_class.__qualname__}" == ROWS_WRITTEN_BY_THE_STORE
-        and kind.enqueue is library_class.enqueue
-        and kind._task_to_db_task is library_class._task_to_db_task
-        and not backend.options.get("id_function")
-    ):
+    backend, library_class, model = queue
+    if _writes_rows_as(backend, library_class):
         _write_queue_row(backend, model, task, args)
     else:
         task.enqueue(*args)
     return True
+
+
+def _writes_rows_as(backend: Any, library_class: type) -> bool:
+    """Whether `backend` is django-tasks-db's `DatabaseBackend` (`library_class`), or a
+    subclass that changes neither how it enqueues nor how it numbers its results, so its
+    row can be written by `_write_queue_row`."""
+    kind = type(backend)
+    return (
+        f"{library_class.__module__}.{library_class.__qualname__}" == ROWS_WRITTEN_BY_THE_STORE
+        and kind.enqueue is library_class.enqueue
+        and kind._task_to_db_task is library_class._task_to_db_task
+        and not backend.options.get("id_function")
+    )
 
 
 def _write_queue_row(backend: Any, model: type[Model], task: Task, args: tuple[Any, ...]) -> None:
