@@ -60,14 +60,14 @@ def insert(instance: Model) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(model, alias), values)
-        if not _numbered_by_database(model):
-            pass  # the row brought its own key (a UUID), written with the rest
-        elif connection.features.can_return_columns_from_insert:
-            instance.pk = cursor.fetchone()[0]
-        else:
-            instance.pk = connection.ops.last_insert_id(
-                cursor, model._meta.db_table, model._meta.pk.column
-            )
+        # A row that brought its own key (a UUID) wrote it with the rest.
+        if _numbered_by_database(model):
+            if connection.features.can_return_columns_from_insert:
+                instance.pk = cursor.fetchone()[0]
+            else:
+                instance.pk = connection.ops.last_insert_id(
+                    cursor, model._meta.db_table, model._meta.pk.column
+                )
     instance._state.adding = False
     instance._state.db = alias
 
