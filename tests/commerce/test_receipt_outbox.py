@@ -13,11 +13,10 @@ from commerce.background import queues_in_transaction
 from commerce.models import Order, OrderStatus, PaymentEvent
 from commerce.payments.methods.checkout_session import apply_checkout_session
 from tests.factories import ItemPageFactory
-from tests.stripe_signing import event_payload, paid_checkout_session, signature_header
+from tests.stripe_signing import paid_checkout_session, post_signed_event
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "whsec_test_usd_account"
 DATABASE_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
@@ -38,14 +37,9 @@ def test_the_paying_webhook_queues_the_receipt_in_its_own_transaction(
 ):
     settings.TASKS = DATABASE_BACKEND
     assert queues_in_transaction(receipts.send_receipt_task)
-    payload = event_payload("evt_paid", "checkout.session.completed", paid_checkout_session(order))
-
     with django_capture_on_commit_callbacks(execute=False) as after_commit:
-        response = client.post(
-            "/stripe/webhook/",
-            data=payload,
-            content_type="application/json",
-            headers={"Stripe-Signature": signature_header(payload, SECRET)},
+        response = post_signed_event(
+            client, "evt_paid", "checkout.session.completed", paid_checkout_session(order)
         )
         # Queued before the commit: nothing that runs after it is needed for the receipt.
         [queued] = receipt_tasks(order)
@@ -83,14 +77,8 @@ def test_a_payment_rolled_back_leaves_no_receipt_task(order, settings):
 def test_an_event_that_pays_nothing_queues_no_receipt(client, order, settings):
     settings.TASKS = DATABASE_BACKEND
     session = {**paid_checkout_session(order), "payment_status": "unpaid"}
-    payload = event_payload("evt_unpaid", "checkout.session.completed", session)
 
-    response = client.post(
-        "/stripe/webhook/",
-        data=payload,
-        content_type="application/json",
-        headers={"Stripe-Signature": signature_header(payload, SECRET)},
-    )
+    response = post_signed_event(client, "evt_unpaid", "checkout.session.completed", session)
 
     assert response.status_code == 200
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING
@@ -144,14 +132,9 @@ def test_a_site_that_sends_its_own_receipts_gets_none_from_the_store(
     settings.COMMERCE_SEND_RECEIPTS = False
     if tasks:
         settings.TASKS = tasks
-    payload = event_payload("evt_own", "checkout.session.completed", paid_checkout_session(order))
-
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            "/stripe/webhook/",
-            data=payload,
-            content_type="application/json",
-            headers={"Stripe-Signature": signature_header(payload, SECRET)},
+        response = post_signed_event(
+            client, "evt_own", "checkout.session.completed", paid_checkout_session(order)
         )
 
     assert response.status_code == 200

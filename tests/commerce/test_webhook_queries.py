@@ -10,13 +10,12 @@ import pytest
 
 from commerce.models import Order, OrderStatus, PaymentEvent
 from tests.factories import ItemPageFactory
-from tests.stripe_signing import event_payload, paid_checkout_session, signature_header
+from tests.stripe_signing import paid_checkout_session, post_signed_event
 
 from .cart_helpers import add, post_json
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "whsec_test_usd_account"
 # The event looked up; then in one transaction the attempt with its order found and both
 # locked in one query, the fields paying changes written on each, the status change and
 # the event stored; after commit the receipt (the order read with its lines and
@@ -31,23 +30,13 @@ FRESH_QUERIES_RECEIPT_QUEUED = 9
 REPLAY_QUERIES = 1
 
 
-def post_event(client, event_id, event_type, data_object):
-    payload = event_payload(event_id, event_type, data_object)
-    return client.post(
-        "/stripe/webhook/",
-        data=payload,
-        content_type="application/json",
-        headers={"Stripe-Signature": signature_header(payload, SECRET)},
-    )
-
-
 def deliver_twice(
     client, event_type, data_object, budget, assert_max_num_queries, assert_num_queries, capture
 ):
     with assert_max_num_queries(budget), capture(execute=True):
-        fresh = post_event(client, "evt_counted", event_type, data_object)
+        fresh = post_signed_event(client, "evt_counted", event_type, data_object)
     with assert_num_queries(REPLAY_QUERIES), capture(execute=True):
-        replay = post_event(client, "evt_counted", event_type, data_object)
+        replay = post_signed_event(client, "evt_counted", event_type, data_object)
     assert fresh.status_code == 200 and fresh.json()["duplicate"] is False
     assert replay.status_code == 200 and replay.json()["duplicate"] is True
     assert PaymentEvent.objects.filter(stripe_event_id="evt_counted").count() == 1
