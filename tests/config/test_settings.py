@@ -1,6 +1,7 @@
 """Settings load from the environment and `.env`; production refuses unsafe configurations."""
 
 import json
+from typing import Any
 
 from tests import processes
 from tests.processes import PROJECT_ROOT, child_environment
@@ -20,6 +21,17 @@ SAMPLE_PRODUCTION_ENV = {
 def manage(*args, env_overrides=None, settings="config.settings.production"):
     env = child_environment(DJANGO_SETTINGS_MODULE=settings, **(env_overrides or {}))
     return processes.manage(*args, env=env)
+
+
+def dev_setting(expression: str, **env_overrides: str) -> Any:
+    """`expression`, over `django.conf.settings`, as the development settings give it with
+    `env_overrides` in the environment (read in a child process, through JSON)."""
+    code = f"from django.conf import settings; import json; print(json.dumps({expression}))"
+    result = manage(
+        "shell", "-c", code, settings="config.settings.dev", env_overrides=env_overrides
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_production_refuses_to_start_without_secret_key():
@@ -51,25 +63,15 @@ def test_deploy_check_is_clean_with_production_settings():
 
 
 def test_real_environment_variables_override_dot_env():
-    code = "from django.conf import settings; print(settings.WAGTAIL_SITE_NAME)"
-    result = manage(
-        "shell", "-c", code, settings="config.settings.dev", env_overrides={"SITE_NAME": "Env Wins"}
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("Env Wins")
+    assert dev_setting("settings.WAGTAIL_SITE_NAME", SITE_NAME="Env Wins").endswith("Env Wins")
 
 
 def test_database_url_switches_the_database_engine():
-    code = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
-    result = manage(
-        "shell",
-        "-c",
-        code,
-        settings="config.settings.dev",
-        env_overrides={"DATABASE_URL": "postgres://u:p@127.0.0.1:5432/shop"},
+    engine = dev_setting(
+        "settings.DATABASES['default']['ENGINE']",
+        DATABASE_URL="postgres://u:p@127.0.0.1:5432/shop",
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("django.db.backends.postgresql")
+    assert engine.endswith("django.db.backends.postgresql")
 
 
 def test_env_dist_documents_every_variable_the_settings_read():
@@ -88,31 +90,12 @@ def test_env_dist_documents_every_variable_the_settings_read():
 def test_stripe_accounts_come_from_the_environment_and_dot_env():
     """The settings hand the environment (with `.env` read into it) to the app's own
     parser, `accounts_from_environment`, whose rules tests/commerce test."""
-    code = (
-        "from django.conf import settings; import json; "
-        "print(json.dumps(settings.STRIPE_ACCOUNTS['GBP']))"
-    )
-    result = manage(
-        "shell",
-        "-c",
-        code,
-        settings="config.settings.dev",
-        env_overrides={"STRIPE_SECRET_KEY_GBP": "sk_test_gbp"},
-    )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"secret_key": "sk_test_gbp"}
+    account = dev_setting("settings.STRIPE_ACCOUNTS['GBP']", STRIPE_SECRET_KEY_GBP="sk_test_gbp")
+    assert account == {"secret_key": "sk_test_gbp"}
 
 
 def database_options(**env_overrides: str) -> dict:
-    code = (
-        "from django.conf import settings; import json; "
-        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
-    )
-    result = manage(
-        "shell", "-c", code, settings="config.settings.dev", env_overrides=env_overrides
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return dev_setting("settings.DATABASES['default'].get('OPTIONS', {})", **env_overrides)
 
 
 def test_postgresql_prepares_statements_a_connection_repeats_unless_told_not_to():
