@@ -124,17 +124,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-elif prepare_threshold := env.str("DATABASE_PREPARE_THRESHOLD", default="2"):
-    # PostgreSQL: values travel apart from the statement (server-side binding), so a
-    # statement a connection has run this many times is prepared, and from then on the
-    # server neither parses nor plans it again: most of its work on the store's small fixed
-    # statements (a webhook's lock and writes, a cart's record). Empty: Django's default
-    # (values written into the text, nothing prepared), for a connection pooler that
-    # cannot keep prepared statements (PgBouncer before 1.21 in transaction mode).
-    DATABASES["default"]["OPTIONS"] = {
-        "server_side_binding": True,
-        "prepare_threshold": int(prepare_threshold),
-    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that sends no `SELECT 1` to a connection that
+    # answered within the last seconds and shows no sign of being dropped (config/postgresql).
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
+    if prepare_threshold := env.str("DATABASE_PREPARE_THRESHOLD", default="2"):
+        # Values travel apart from the statement (server-side binding), so a statement a
+        # connection has run this many times is prepared, and from then on the server
+        # neither parses nor plans it again: most of its work on the store's small fixed
+        # statements (a webhook's lock and writes, a cart's record). Empty: Django's
+        # default (values written into the text, nothing prepared), for a connection
+        # pooler that cannot keep prepared statements (PgBouncer before 1.21 in
+        # transaction mode).
+        DATABASES["default"]["OPTIONS"] = {
+            "server_side_binding": True,
+            "prepare_threshold": int(prepare_threshold),
+        }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Each worker keeps its connection for a minute rather than opening one per request (on
 # PostgreSQL that opening costs more than a whole bare page); the health check at the start

@@ -38,15 +38,15 @@ def throwaway_database(admin_url: str = ADMIN_URL) -> Iterator[str]:
 
 
 def setup_django(database_url: str, root_urlconf: str | None = None) -> None:
-    """Django with the test settings on `database_url` (persistent connections), migrated."""
+    """Django with the test settings on `database_url` (persistent connections), migrated.
+    The settings build the connection from `DATABASE_URL` as production's do, so the
+    benchmark gets production's backend, health check and driver options too."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    os.environ["DATABASE_URL"] = database_url
     import django
-    import environ
     from django.conf import settings
 
-    config = environ.Env.db_url_config(database_url)
-    config.update(ATOMIC_REQUESTS=False, CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=False, TEST={})
-    settings.DATABASES["default"] = config
+    settings.DATABASES["default"].update(ATOMIC_REQUESTS=False, CONN_MAX_AGE=60, TEST={})
     settings.COMMERCE_BUY_RATE = ""
     if root_urlconf:
         settings.ROOT_URLCONF = root_urlconf

@@ -71,7 +71,7 @@ def test_database_url_switches_the_database_engine():
         "settings.DATABASES['default']['ENGINE']",
         DATABASE_URL="postgres://u:p@127.0.0.1:5432/shop",
     )
-    assert engine.endswith("django.db.backends.postgresql")
+    assert engine.endswith("config.postgresql")
 
 
 def test_env_dist_documents_every_variable_the_settings_read():
