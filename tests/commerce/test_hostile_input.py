@@ -310,3 +310,27 @@ def test_a_nul_in_a_value_the_order_keeps_does_not_block_the_payment(
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert "\x00" not in order.email
+
+
+def test_an_event_without_a_nul_is_applied_as_decoded_without_a_cleaning_copy(
+    client, stripe_emulator, catalog, monkeypatch
+):
+    """JSON can carry a NUL only as `\\u0000`: a payload without that escape is not walked
+    through `webhooks.storable` (most events; the walk was a measurable part of each)."""
+    from commerce import webhooks
+
+    walked = []
+    monkeypatch.setattr(webhooks, "storable", lambda value: walked.append(value) or value)
+    item = ItemPageFactory(parent=catalog, price_amount=1450)
+    order = Order.objects.get(pk=client.get(f"/v1/buy/{item.pk}/").json()["orderId"])
+    session = paid_checkout_session(order, payment_intent="pi_test_plain")
+    payload = event_payload("evt_plain", "checkout.session.completed", session)
+
+    assert post_event(client, payload).status_code == 200
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert walked == []
+    assert (
+        PaymentEvent.objects.get(stripe_event_id="evt_plain").payload["data"]["object"]["id"]
+        == session["id"]
+    )
