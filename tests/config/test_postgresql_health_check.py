@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from django.db import OperationalError
 from django.db.utils import ConnectionHandler
 
 from config.postgresql import base
@@ -38,7 +39,7 @@ def database(django_db_blocker) -> Iterator[base.DatabaseWrapper]:
     with django_db_blocker.unblock():
         try:
             wrapper.ensure_connection()
-        except Exception as error:  # noqa: BLE001 - any failure to reach the server
+        except OperationalError as error:
             message = f"no PostgreSQL at 127.0.0.1:5432 ({error})"
             if os.environ.get("CI"):
                 pytest.fail(f"{message}: CI runs these tests against a real PostgreSQL")
