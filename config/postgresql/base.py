@@ -37,16 +37,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.checked_at = time.monotonic()
 
     def close_if_health_check_failed(self) -> None:
-        if (
-            self.connection is not None
-            and self.health_check_enabled
-            and not self.health_check_done
-            and self._answered_recently()
-        ):
+        # Called before every query: once the request's connection is checked, nothing to do.
+        if self.connection is None or not self.health_check_enabled or self.health_check_done:
+            return
+        if self._answered_recently():
             self.health_check_done = True
         else:
             super().close_if_health_check_failed()
-        if self.connection is not None and self.health_check_done:
+        if self.connection is not None:
             self.checked_at = time.monotonic()
 
     def _answered_recently(self) -> bool:
