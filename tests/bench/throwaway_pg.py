@@ -14,7 +14,8 @@ from collections.abc import Iterator
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/test"
 
 
-def _admin_connection(admin_url: str):  # type: ignore[no-untyped-def]
+def admin_connection(admin_url: str = ADMIN_URL):  # type: ignore[no-untyped-def]
+    """An autocommit connection to the server's administration database."""
     import psycopg
 
     return psycopg.connect(admin_url.replace("postgres://", "postgresql://", 1), autocommit=True)
@@ -24,7 +25,7 @@ def _admin_connection(admin_url: str):  # type: ignore[no-untyped-def]
 def throwaway_database(admin_url: str = ADMIN_URL) -> Iterator[str]:
     """The URL of a new, empty database on `admin_url`'s server, dropped on the way out."""
     name = f"store_bench_{os.getpid()}"
-    with _admin_connection(admin_url) as admin:
+    with admin_connection(admin_url) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -33,7 +34,7 @@ def throwaway_database(admin_url: str = ADMIN_URL) -> Iterator[str]:
         from django.db import connections
 
         connections.close_all()
-        with _admin_connection(admin_url) as admin:
+        with admin_connection(admin_url) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

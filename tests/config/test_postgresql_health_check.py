@@ -2,24 +2,24 @@
 is not sent `SELECT 1` before each request, and one the server has ended is still replaced
 before a request uses it.
 
-These tests open their own connection to the PostgreSQL server at 127.0.0.1:5432 (CI has
-one; so does every machine the suite runs on), whatever database the suite itself uses.
+These tests open their own connection to the PostgreSQL server the benchmarks use
+(`tests/bench/throwaway_pg.ADMIN_URL`, 127.0.0.1:5432; CI has one), whatever database
+the suite itself uses.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 
-import psycopg
+import environ
 import pytest
 from django.db import OperationalError
 from django.db.utils import ConnectionHandler
 
 from config.postgresql import base
-
-SERVER = {"HOST": "127.0.0.1", "PORT": "5432", "NAME": "test", "USER": "postgres"}
+from tests.bench.throwaway_pg import ADMIN_URL, admin_connection
+from tests.real_services import missing
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def database(django_db_blocker) -> Iterator[base.DatabaseWrapper]:
     handler = ConnectionHandler(
         {
             "default": {
-                **SERVER,
+                **environ.Env.db_url_config(ADMIN_URL),
                 "ENGINE": "config.postgresql",
                 "CONN_MAX_AGE": 60,
                 "CONN_HEALTH_CHECKS": True,
@@ -40,10 +40,7 @@ def database(django_db_blocker) -> Iterator[base.DatabaseWrapper]:
         try:
             wrapper.ensure_connection()
         except OperationalError as error:
-            message = f"no PostgreSQL at 127.0.0.1:5432 ({error})"
-            if os.environ.get("CI"):
-                pytest.fail(f"{message}: CI runs these tests against a real PostgreSQL")
-            pytest.skip(message)
+            missing(f"no PostgreSQL at {ADMIN_URL} ({error})", "a real PostgreSQL")
         yield wrapper
         wrapper.close()
 
@@ -107,11 +104,7 @@ def test_a_connection_left_in_a_transaction_is_pinged(database, pings):
 
 def test_a_connection_the_server_ended_is_replaced_before_the_request_uses_it(database, pings):
     ended = request(database)
-    with psycopg.connect(
-        f"host={SERVER['HOST']} port={SERVER['PORT']} dbname={SERVER['NAME']} "
-        f"user={SERVER['USER']}",
-        autocommit=True,
-    ) as admin:
+    with admin_connection() as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [ended])
     # The server's goodbye reaches the socket (bounded wait, well within a second here).
     deadline = time.monotonic() + 5
