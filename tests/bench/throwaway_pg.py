@@ -47,7 +47,7 @@ def setup_django(database_url: str, root_urlconf: str | None = None) -> None:
     import django
     from django.conf import settings
 
-    settings.DATABASES["default"].update(ATOMIC_REQUESTS=False, CONN_MAX_AGE=60, TEST={})
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 60
     settings.COMMERCE_BUY_RATE = ""
     if root_urlconf:
         settings.ROOT_URLCONF = root_urlconf
