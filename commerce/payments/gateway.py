@@ -4,8 +4,8 @@ Every call goes through `StripeClient` with an explicit timeout, bounded network
 (stripe-python retries connection errors, 409, 429 and 5xx with backoff, reusing the
 idempotency key) and an idempotency key on every create. Stripe's exceptions are turned
 into the store's `PaymentError` classes here, logged with Stripe's request id, so no
-caller ever handles a `stripe.*` exception. Results are plain dicts (`StripeObject` is
-not a dict).
+caller ever handles a `stripe.*` exception. Results are Stripe's JSON answers as plain
+dicts, never `StripeObject`s (see `_call`).
 
 `STRIPE_API_BASE` points the client at another API address (the offline emulator in
 development and tests); nothing else changes.
@@ -16,8 +16,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import stripe
 
@@ -75,9 +75,52 @@ def client_for(account: StripeAccount) -> stripe.StripeClient:
     )
 
 
-def _call(account: StripeAccount, action: str, request: Callable[[], Any]) -> dict[str, Any]:
+# Names stripe-python's `raw_request` takes as request options (or its own switches)
+# rather than as API parameters; none of the store's requests has a parameter so named.
+_NOT_PARAMETERS = frozenset(
+    {
+        "api_key",
+        "stripe_version",
+        "stripe_account",
+        "stripe_context",
+        "max_network_retries",
+        "idempotency_key",
+        "content_type",
+        "headers",
+        "base",
+        "usage",
+    }
+)
+
+
+def _path(*parts: str) -> str:
+    """An API path with each id quoted, as stripe-python's own services quote them."""
+    return "/".join(quote(part, safe="") if index else part for index, part in enumerate(parts))
+
+
+def _call(
+    account: StripeAccount,
+    action: str,
+    method: str,
+    path: str,
+    params: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """One request to Stripe's API, its JSON answer as plain dicts and lists.
+
+    Sent with `raw_request`: the same client, retries, headers and errors as the typed
+    services (`client.v1...`), but the answer is parsed once instead of being turned
+    into `StripeObject`s and back into dicts (`to_dict`), which cost a buy about 1 ms of
+    CPU for one Checkout Session on the machine the benchmark ran on.
+    """
+    params = params or {}
+    clash = _NOT_PARAMETERS.intersection(params)
+    if clash:
+        raise ValueError(f"Stripe {action}: parameters {sorted(clash)} would be read as options.")
+    options = {"idempotency_key": idempotency_key} if idempotency_key else {}
     try:
-        return request().to_dict()
+        response = client_for(account).raw_request(method, path, **params, **options)
+        return json.loads(response.body)
     except stripe.APIConnectionError as error:
         _log(account, action, error, logging.WARNING)
         raise GatewayUnavailable(str(error), request_id=error.request_id) from error
@@ -106,58 +149,44 @@ def _log(account: StripeAccount, action: str, error: stripe.StripeError, level: 
 def create_checkout_session(
     account: StripeAccount, params: dict[str, Any], idempotency_key: str
 ) -> dict[str, Any]:
-    client = client_for(account)
     return _call(
         account,
         "checkout.sessions.create",
-        lambda: client.v1.checkout.sessions.create(
-            params=params, options={"idempotency_key": idempotency_key}
-        ),
+        "post",
+        "/v1/checkout/sessions",
+        params,
+        idempotency_key,
     )
 
 
 def create_coupon(
     account: StripeAccount, params: dict[str, Any], idempotency_key: str
 ) -> dict[str, Any]:
-    client = client_for(account)
-    return _call(
-        account,
-        "coupons.create",
-        lambda: client.v1.coupons.create(
-            params=params, options={"idempotency_key": idempotency_key}
-        ),
-    )
+    return _call(account, "coupons.create", "post", "/v1/coupons", params, idempotency_key)
 
 
 def create_tax_rate(
     account: StripeAccount, params: dict[str, Any], idempotency_key: str
 ) -> dict[str, Any]:
-    client = client_for(account)
-    return _call(
-        account,
-        "tax_rates.create",
-        lambda: client.v1.tax_rates.create(
-            params=params, options={"idempotency_key": idempotency_key}
-        ),
-    )
+    return _call(account, "tax_rates.create", "post", "/v1/tax_rates", params, idempotency_key)
 
 
 def retrieve_checkout_session(account: StripeAccount, session_id: str) -> dict[str, Any]:
-    client = client_for(account)
     return _call(
         account,
         "checkout.sessions.retrieve",
-        lambda: client.v1.checkout.sessions.retrieve(session_id),
+        "get",
+        _path("/v1/checkout/sessions", session_id),
     )
 
 
 def expire_checkout_session(account: StripeAccount, session_id: str) -> dict[str, Any]:
     """Close an open session so nobody can pay it any more; Stripe refuses closed ones."""
-    client = client_for(account)
     return _call(
         account,
         "checkout.sessions.expire",
-        lambda: client.v1.checkout.sessions.expire(session_id),
+        "post",
+        _path("/v1/checkout/sessions", session_id, "expire"),
     )
 
 
@@ -165,48 +194,34 @@ def list_open_checkout_sessions(
     account: StripeAccount, *, limit: int, starting_after: str | None = None
 ) -> dict[str, Any]:
     """One page (at most `limit`) of the account's open sessions, newest first."""
-    client = client_for(account)
     params: dict[str, Any] = {"status": "open", "limit": limit}
     if starting_after:
         params["starting_after"] = starting_after
-    return _call(
-        account,
-        "checkout.sessions.list",
-        lambda: client.v1.checkout.sessions.list(params=params),
-    )
+    return _call(account, "checkout.sessions.list", "get", "/v1/checkout/sessions", params)
 
 
 def create_payment_intent(
     account: StripeAccount, params: dict[str, Any], idempotency_key: str
 ) -> dict[str, Any]:
-    client = client_for(account)
     return _call(
-        account,
-        "payment_intents.create",
-        lambda: client.v1.payment_intents.create(
-            params=params, options={"idempotency_key": idempotency_key}
-        ),
+        account, "payment_intents.create", "post", "/v1/payment_intents", params, idempotency_key
     )
 
 
 def retrieve_payment_intent(account: StripeAccount, intent_id: str) -> dict[str, Any]:
-    client = client_for(account)
     return _call(
-        account,
-        "payment_intents.retrieve",
-        lambda: client.v1.payment_intents.retrieve(intent_id),
+        account, "payment_intents.retrieve", "get", _path("/v1/payment_intents", intent_id)
     )
 
 
 def cancel_payment_intent(account: StripeAccount, intent_id: str) -> dict[str, Any]:
     """Make an intent nobody should pay any more unpayable (Stripe refuses paid ones)."""
-    client = client_for(account)
     return _call(
         account,
         "payment_intents.cancel",
-        lambda: client.v1.payment_intents.cancel(
-            intent_id, params={"cancellation_reason": "abandoned"}
-        ),
+        "post",
+        _path("/v1/payment_intents", intent_id, "cancel"),
+        {"cancellation_reason": "abandoned"},
     )
 
 
@@ -214,13 +229,13 @@ def update_payment_intent_amount(
     account: StripeAccount, intent_id: str, amount: int, idempotency_key: str
 ) -> dict[str, Any]:
     """Change an unconfirmed intent's amount (Stripe refuses once it is confirmed)."""
-    client = client_for(account)
     return _call(
         account,
         "payment_intents.update",
-        lambda: client.v1.payment_intents.update(
-            intent_id, params={"amount": amount}, options={"idempotency_key": idempotency_key}
-        ),
+        "post",
+        _path("/v1/payment_intents", intent_id),
+        {"amount": amount},
+        idempotency_key,
     )
 
 
@@ -236,7 +251,6 @@ def create_refund(
     """Refund `amount` of a payment. The idempotency key (by default derived from the
     payment intent, for the one refund of a duplicate payment; one per refund for partial
     refunds) makes Stripe refund once however often a due refund is retried."""
-    client = client_for(account)
     params: dict[str, Any] = {
         "payment_intent": payment_intent_id,
         "amount": amount,
@@ -246,10 +260,10 @@ def create_refund(
     return _call(
         account,
         "refunds.create",
-        lambda: client.v1.refunds.create(
-            params=params,
-            options={"idempotency_key": idempotency_key or f"refund-{payment_intent_id}"},
-        ),
+        "post",
+        "/v1/refunds",
+        params,
+        idempotency_key or f"refund-{payment_intent_id}",
     )
 
 
