@@ -49,27 +49,55 @@ def update_fields(instance: Model, fields: Iterable[str]) -> None:
 def insert(instance: Model) -> None:
     """Write the new `instance` as `instance.save()` would (its primary key set from the
     database when the database numbers it), with one statement kept per model and
-    database: for the rows every paying webhook adds. Sends no save signals (see
-    `update_fields`)."""
-    model = type(instance)
-    alias = router.db_for_write(model, instance=instance)
+    database: for the rows every paying webhook and every placement add. Sends no save
+    signals (see `update_fields`)."""
+    insert_rows([instance])
+
+
+def insert_rows(instances: Sequence[Model]) -> None:
+    """Write the new `instances` (all of one model) in one statement, as `bulk_create`
+    does, each given its primary key when the database numbers them: for an order's
+    lines and adjustments. One statement is kept per model, database and number of rows;
+    more rows than the database takes in one statement are written in batches, and a
+    database that cannot say which keys a multi-row insert made gets one statement a row.
+    Sends no save signals."""
+    if not instances:
+        return
+    model = type(instances[0])
+    alias = router.db_for_write(model, instance=instances[0])
     connection = connections[alias]
+    numbered = _numbered_by_database(model)
     fields = _inserted_fields(model)
+    if len(instances) > 1:
+        size = 1
+        if not numbered or connection.features.can_return_rows_from_bulk_insert:
+            size = connection.ops.bulk_batch_size(fields, instances)
+        if size < len(instances):
+            for start in range(0, len(instances), size):
+                insert_rows(instances[start : start + size])
+            return
     values = [
-        field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields
+        field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+        for instance in instances
+        for field in fields
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, alias), values)
-        # A row that brought its own key (a UUID) wrote it with the rest.
-        if _numbered_by_database(model):
+        cursor.execute(_insert_sql(model, alias, len(instances)), values)
+        # Rows that brought their own keys (UUIDs) wrote them with the rest.
+        if numbered:
             if connection.features.can_return_columns_from_insert:
-                instance.pk = cursor.fetchone()[0]
+                keys = [row[0] for row in cursor.fetchall()]
             else:
-                instance.pk = connection.ops.last_insert_id(
-                    cursor, model._meta.db_table, model._meta.pk.column
-                )
-    instance._state.adding = False
-    instance._state.db = alias
+                keys = [
+                    connection.ops.last_insert_id(
+                        cursor, model._meta.db_table, model._meta.pk.column
+                    )
+                ]
+            for instance, key in zip(instances, keys, strict=True):
+                instance.pk = key
+    for instance in instances:
+        instance._state.adding = False
+        instance._state.db = alias
 
 
 def _numbered_by_database(model: type[Model]) -> bool:
@@ -93,20 +121,18 @@ def _update_sql(model: type[Model], names: tuple[str, ...], alias: str) -> str:
 
 
 @functools.cache
-def _insert_sql(model: type[Model], alias: str) -> str:
+def _insert_sql(model: type[Model], alias: str, rows: int = 1) -> str:
     connection = connections[alias]
     quote = connection.ops.quote_name
     fields = _inserted_fields(model)
     columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
+    placeholders = ", ".join([f"({', '.join(['%s'] * len(fields))})"] * rows)
     returning = (
         f" RETURNING {quote(model._meta.pk.column)}"
         if _numbered_by_database(model) and connection.features.can_return_columns_from_insert
         else ""
     )
-    return (
-        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders}){returning}"  # noqa: S608
-    )
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {placeholders}{returning}"  # noqa: S608
 
 
 def selected_columns(model: type[Model], alias: str) -> list[str]:

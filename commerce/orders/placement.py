@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.models import Site
 
-from .. import hooks, signals
+from .. import fixed_sql, hooks, signals
 from ..http import write_new_session
 from ..models import (
     AdjustmentKind,
@@ -174,7 +174,7 @@ def _write_order(
     placed_from_cart: bool,
 ) -> Order:
     items = {item.pk: item for item, _ in lines}
-    order = Order.objects.create(
+    order = Order(
         status=OrderStatus.PENDING,
         currency=priced.currency,
         subtotal_amount=priced.subtotal,
@@ -186,7 +186,8 @@ def _write_order(
         user=user if getattr(user, "is_authenticated", False) else None,
         placed_from_cart=placed_from_cart,
     )
-    order_lines = OrderLine.objects.bulk_create(
+    fixed_sql.insert(order)
+    order_lines = [
         OrderLine(
             order=order,
             # A line a quote modifier added (a fee, a gift) is no item of the basket.
@@ -199,7 +200,8 @@ def _write_order(
             tax_amount=quoted.tax,
         )
         for quoted in priced.lines
-    )
+    ]
+    fixed_sql.insert_rows(order_lines)
     _known(order, "lines", order_lines)
     _known(order, "adjustments", write_adjustments(order, priced, discount))
     return order
@@ -257,7 +259,8 @@ def write_adjustments(
                 tax_id=total.tax.tax_id,
             )
         )
-    return OrderAdjustment.objects.bulk_create(rows)
+    fixed_sql.insert_rows(rows)
+    return rows
 
 
 def _matches(order: Order, priced: Quote, discount: Discount | None) -> bool:

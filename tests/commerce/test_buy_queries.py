@@ -13,12 +13,12 @@ import pytest
 from django.db import connection, transaction
 
 from commerce.models import Order, Payment, ShopSettings, Tax
-from commerce.payments.methods.checkout_session import commit_without_waiting_for_disk
+from commerce.payments.methods.checkout_session import _record_session
 from tests.factories import ImageFactory, ItemPageFactory
 
 pytestmark = pytest.mark.django_db
 
-FIRST_BUY_QUERIES = 13
+FIRST_BUY_QUERIES = 10
 REPEATED_BUY_QUERIES = 10
 
 
@@ -49,22 +49,51 @@ def test_a_buy_and_its_repeat_stay_within_their_query_budgets(
     assert payment.status == "open" and payment.stripe_id == first.json()["sessionId"]
 
 
-@pytest.mark.django_db(transaction=True)  # so the transaction below is one of its own
-def test_recording_a_session_does_not_wait_for_the_disk_and_nothing_else_is_changed(
+def starting_attempt(order: Order, attempt: int) -> Payment:
+    return Payment.objects.create(
+        order=order,
+        method="checkout_session",
+        attempt=attempt,
+        status="starting",
+        stripe_account="default",
+        amount=order.total_amount,
+        currency=order.currency,
+    )
+
+
+def session_made(session_id: str) -> dict:
+    return {"id": session_id, "url": f"https://checkout.example/{session_id}", "expires_at": 2e9}
+
+
+@pytest.mark.django_db(transaction=True)  # so each statement is a transaction of its own
+def test_recording_a_session_is_one_statement_whose_commit_does_not_wait_for_the_disk(
     django_assert_num_queries,
 ):
+    order = Order.objects.create(currency="USD", subtotal_amount=1450, total_amount=1450)
+    payment = starting_attempt(order, 1)
+
+    with django_assert_num_queries(1):  # no BEGIN, SET LOCAL or COMMIT around it
+        recorded = _record_session(payment, session_made("cs_test_recorded"))
+
+    stored = Payment.objects.get(pk=payment.pk)
+    assert (stored.status, stored.stripe_id, stored.url) == (
+        "open",
+        "cs_test_recorded",
+        "https://checkout.example/cs_test_recorded",
+    )
+    assert (recorded.status, recorded.stripe_id) == ("open", "cs_test_recorded")
     if connection.vendor != "postgresql":
-        # Other databases have no such setting: nothing is sent to them.
-        with transaction.atomic(), django_assert_num_queries(0):
-            commit_without_waiting_for_disk(Payment)
-        return
+        return  # other databases have no such setting: nothing more is sent to them
 
     def synchronous_commit() -> str:
         with connection.cursor() as cursor:
             cursor.execute("SHOW synchronous_commit")
             return cursor.fetchone()[0]
 
+    # The statement turns the flush off for its own transaction alone, as SET LOCAL does:
+    # seen here inside a transaction, and gone once that transaction ends.
     with transaction.atomic():
-        commit_without_waiting_for_disk(Payment)
+        other = Order.objects.create(currency="USD", subtotal_amount=900, total_amount=900)
+        _record_session(starting_attempt(other, 1), session_made("cs_test_other"))
         assert synchronous_commit() == "off"
     assert synchronous_commit() == "on"

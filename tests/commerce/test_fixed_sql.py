@@ -1,5 +1,6 @@
-"""The fixed statements a paying webhook writes its rows with must write what the ORM's
-`save` would, on either database: one statement each, and the same errors."""
+"""The fixed statements a paying webhook and a placement write their rows with must write
+what the ORM's `save` and `bulk_create` would, on either database: one statement each,
+and the same errors."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from commerce import fixed_sql
-from commerce.models import Order, OrderStatusChange, PaymentEvent
+from commerce.models import Order, OrderLine, OrderStatusChange, PaymentEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +94,62 @@ def test_insert_of_a_row_that_brings_its_own_key_keeps_that_key():
 
     assert row.pk == key and not row._state.adding
     assert DBTaskResult.objects.get(pk=key).task_path == "a.b"
+
+
+def lines_of(order: Order, count: int) -> list[OrderLine]:
+    return [
+        OrderLine(order=order, title=f"Line {n}", unit_amount=100 + n, quantity=n + 1)
+        for n in range(count)
+    ]
+
+
+def test_insert_rows_writes_them_in_one_statement_each_numbered_in_order():
+    order = Order.objects.create(currency="USD")
+    lines = lines_of(order, 3)
+
+    with CaptureQueriesContext(connection) as captured:
+        fixed_sql.insert_rows(lines)
+
+    assert len(captured) == 1
+    assert all(line.pk is not None and not line._state.adding for line in lines)
+    stored = {line.pk: line for line in OrderLine.objects.filter(order=order)}
+    assert [(stored[line.pk].title, stored[line.pk].unit_amount) for line in lines] == [
+        ("Line 0", 100),
+        ("Line 1", 101),
+        ("Line 2", 102),
+    ]
+
+
+def test_insert_rows_beyond_the_databases_batch_writes_every_row(monkeypatch):
+    order = Order.objects.create(currency="USD")
+    lines = lines_of(order, 5)
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objects: 2)
+
+    with CaptureQueriesContext(connection) as captured:
+        fixed_sql.insert_rows(lines)
+
+    assert len(captured) == 3  # 2 + 2 + 1
+    stored = dict(OrderLine.objects.filter(order=order).values_list("pk", "title"))
+    assert {line.pk: line.title for line in lines} == stored
+    assert len(stored) == 5
+
+
+def test_insert_rows_of_nothing_writes_nothing():
+    with CaptureQueriesContext(connection) as captured:
+        fixed_sql.insert_rows([])
+    assert len(captured) == 0
+
+
+def test_a_database_that_cannot_number_a_multi_row_insert_gets_a_statement_a_row(
+    monkeypatch,
+):
+    order = Order.objects.create(currency="USD")
+    lines = lines_of(order, 3)
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+
+    with CaptureQueriesContext(connection) as captured:
+        fixed_sql.insert_rows(lines)
+
+    assert len(captured) == 3
+    stored = dict(OrderLine.objects.filter(order=order).values_list("pk", "title"))
+    assert {line.pk: line.title for line in lines} == stored

@@ -17,12 +17,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import Model
 from django.utils import timezone
 
-from ... import money
+from ... import fixed_sql, money
 from ...conf import app_settings
-from ...fixed_sql import quoted_names
 from ...models import (
     LIVE_STATUSES,
     AdjustmentKind,
@@ -195,7 +193,7 @@ def new_attempt(
     """The order's next payment attempt, starting, for its total in `account` (under the
     order's lock, so concurrent requests cannot take the same attempt number); `number`
     when the caller knows it (1 for an order being placed)."""
-    return Payment.objects.create(
+    payment = Payment(
         order=order,
         method=method,
         attempt=number or order.next_payment_attempt(),
@@ -205,6 +203,8 @@ def new_attempt(
         currency=order.currency,
         **fields,
     )
+    fixed_sql.insert(payment)
+    return payment
 
 
 def in_flight(payment: Payment) -> bool:
@@ -226,8 +226,7 @@ def _record_session(payment: Payment, session: dict[str, Any]) -> Payment:
     # recorded it, a webhook moved it on) is sorted out below, under the order's lock.
     alias = router.db_for_write(Payment)
     ops = connections[alias].ops
-    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-        commit_without_waiting_for_disk(Payment)
+    with connections[alias].cursor() as cursor:
         cursor.execute(
             _record_sql(alias),
             [
@@ -267,31 +266,34 @@ def _record_session(payment: Payment, session: dict[str, Any]) -> Payment:
 
 @functools.cache
 def _record_sql(alias: str) -> str:
-    """`_record_session`'s UPDATE (see `commerce.fixed_sql`): every buy runs it."""
+    """`_record_session`'s UPDATE (see `commerce.fixed_sql`): every buy runs it, as a
+    transaction of its own. On PostgreSQL that transaction's commit does not wait for
+    the disk flush (`ASYNCHRONOUS_COMMIT`)."""
     names = ("stripe_id", "url", "expires_at", "status", "updated_at", "id")
-    table, column = quoted_names(Payment, alias, *names)
+    table, column = fixed_sql.quoted_names(Payment, alias, *names)
+    connection = connections[alias]
+    asynchronous = f" FROM {ASYNCHRONOUS_COMMIT}" if connection.vendor == "postgresql" else ""
     return (
         f"UPDATE {table} SET {column['stripe_id']} = %s, "  # noqa: S608
         f"{column['url']} = %s, {column['expires_at']} = %s, {column['status']} = %s, "
-        f"{column['updated_at']} = %s WHERE {column['id']} = %s AND {column['status']} = %s "
-        f"AND {column['stripe_id']} IS NULL"
+        f"{column['updated_at']} = %s{asynchronous} WHERE {column['id']} = %s "
+        f"AND {column['status']} = %s AND {column['stripe_id']} IS NULL"
     )
 
 
-def commit_without_waiting_for_disk(model: type[Model]) -> None:
-    """Let the current transaction's commit return before PostgreSQL has flushed it to
-    disk (`synchronous_commit` off for this transaction only; other databases: nothing).
-    Its changes are seen by others at once as ever; only a crash of the database server
-    in the moment after the commit could lose them. For writes that record what Stripe
-    already holds: lost, they leave what a worker dying right after its Stripe call
-    leaves, which the store recovers from (the attempt's idempotency key gets the same
-    session from Stripe again, a webhook finds the order by the reference the session
-    carries, and `reconcile_orders` settles the rest). A flush costs a few milliseconds
-    of a buy."""
-    connection = connections[router.db_for_write(model)]
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+# On PostgreSQL, joined to a statement that runs as a transaction of its own (or to any
+# statement of a transaction): that transaction's commit returns before PostgreSQL has
+# flushed it to disk (`synchronous_commit` off for this transaction only, as SET LOCAL
+# sets it, without the BEGIN, SET LOCAL and COMMIT round trips). Its changes are seen by
+# others at once as ever; only a crash of the database server in the moment after the
+# commit could lose them. For writes that record what Stripe already holds: lost, they
+# leave what a worker dying right after its Stripe call leaves, which the store
+# recovers from (the attempt's idempotency key gets the same session from Stripe again,
+# a webhook finds the order by the reference the session carries, and
+# `reconcile_orders` settles the rest). A flush costs a few milliseconds of a buy.
+ASYNCHRONOUS_COMMIT = (
+    "(SELECT set_config('synchronous_commit', 'off', true)) AS asynchronous_commit"
+)
 
 
 def _fail_attempt_without_session(payment: Payment) -> None:
