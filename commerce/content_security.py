@@ -7,6 +7,9 @@ each response is built: `STRIPE_JS_URL`, and `STRIPE_API_BASE` when it is set (t
 emulator plays every Stripe host from one origin), so development and demos keep working
 under the same policy production sends.
 
+A JSON answer is no document: it gets a fixed policy that allows nothing
+(`DATA_POLICY`) unless its view shapes a policy of its own.
+
 Wagtail's admin still renders a few inline scripts (date pickers, inline panels), so paths
 under the admin get the site's policy with inline scripts and styles, Gravatar avatars,
 Wagtail's update check and the preview frame allowed; the storefront never does.
@@ -16,8 +19,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from csp.constants import SELF, UNSAFE_INLINE
+from csp.constants import HEADER, SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import NoReverseMatch, reverse
 
@@ -83,6 +87,37 @@ def policy_changes(request: HttpRequest) -> tuple[dict[str, list[str]], dict[str
     return stripe_sources(), {}
 
 
+# The whole policy of a JSON answer: it is data for a script, never a document, so it may
+# load, run, embed or be embedded in nothing (what OWASP advises for APIs). Stricter than
+# the pages' policy, and a fixed string: django-csp built the pages' policy (and its
+# report-only twin) afresh for every JSON answer, about 0.25 ms each.
+DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+# A view that shapes its own policy with django-csp's decorators marks its response so.
+_SHAPED_BY_THE_VIEW = (
+    "_csp_exempt",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config",
+    "_csp_exempt_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+    "_csp_config_ro",
+)
+
+
+def _takes_the_data_policy(request: HttpRequest, response: HttpResponseBase) -> bool:
+    """Whether `response` is a JSON answer with no policy of its own, on a path the site's
+    policy does not leave out (`EXCLUDE_URL_PREFIXES`)."""
+    if not response.get("Content-Type", "").startswith("application/json"):
+        return False
+    if HEADER in response or any(hasattr(response, name) for name in _SHAPED_BY_THE_VIEW):
+        return False
+    policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
+    excluded = tuple(policy.get("EXCLUDE_URL_PREFIXES", None) or ())
+    return not request.path_info.startswith(excluded)
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware with the store's additions (see the module docstring)."""
 
@@ -93,6 +128,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         # Stripe's webhook, a machine's JSON) gets none: django-csp would still build
         # both policies before finding that out, on every request.
         if getattr(response, "_csp_exempt", False) and getattr(response, "_csp_exempt_ro", False):
+            return response
+        if _takes_the_data_policy(request, response):
+            response[HEADER] = DATA_POLICY
             return response
         return super().process_response(request, response)
 

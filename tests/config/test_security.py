@@ -198,3 +198,27 @@ def test_the_admin_gets_the_inline_scripts_wagtail_needs_and_nothing_else_does(a
     assert directives["frame-ancestors"] == ["'self'"]
     for url in ("/", item.url, "/v2/item/list/", "/search/?query=tote"):
         assert "'unsafe-inline'" not in admin_client.get(url)["Content-Security-Policy"]
+
+
+def test_a_json_answer_gets_the_data_policy_that_allows_nothing(client, item):
+    cart = client.get("/v2/cart/", HTTP_ACCEPT="application/json")
+    missing = client.get("/v1/buy/999999/", HTTP_ACCEPT="application/json")
+    page = client.get(item.url)
+
+    assert cart.status_code == 200 and missing.status_code == 404
+    for answer in (cart, missing):
+        assert answer["Content-Type"].startswith("application/json")
+        assert answer["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+        assert "Content-Security-Policy-Report-Only" not in answer
+    # Pages keep the site's policy, with Stripe's sources.
+    assert policy(page)["default-src"] == ["'self'"]
+    assert len(policy(page)["script-src"]) == 2
+
+
+def test_a_json_answer_on_a_path_the_site_leaves_out_gets_no_policy(client, settings):
+    settings.CONTENT_SECURITY_POLICY = {
+        **settings.CONTENT_SECURITY_POLICY,
+        "EXCLUDE_URL_PREFIXES": ["/v2/"],
+    }
+    assert "Content-Security-Policy" not in client.get("/v2/cart/", HTTP_ACCEPT="application/json")
+    assert "Content-Security-Policy" in client.get("/v1/buy/999999/")
