@@ -20,14 +20,21 @@ from ..cart.offers import Offer, under_view_restriction
 from ..models import ItemPage, Payment
 from ..models.pages import LISTING_IMAGE_SPEC
 from ..page_changes import connect_page_changes
+from ..payments import pricing_objects
 from ..payments.accounts import account_for_currency
 from ..payments.methods.checkout_session import CheckoutUrls, first_attempt, start_checkout
+from ..pricing.defaults import TAX_TABLE
 from ..stamped_cache import StampedCache
 from .placement import place_order
 
 # How long an item's facts may be kept at most, should a change ever bypass the signals.
 BUYABLE_SECONDS = 300
 BUYABLE = StampedCache("buyable", BUYABLE_SECONDS, kept_in_process=1024, works_without_cache=True)
+
+# The kinds of cached values every buy reads, each behind its stamp: the item, the default
+# taxes and the ids of Stripe's TaxRates and Coupons. The view reads their stamps in one
+# round trip (`stamped_cache.stamps_read_together`).
+READ_BY_EVERY_BUY = (BUYABLE, TAX_TABLE, pricing_objects.KNOWN)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from ..http import allow_methods, json_endpoint, json_error, shopper_key
 from ..identifiers import is_stripe_id, parse_page_id
 from ..models import OrderStatus, StatusChangeSource
 from ..orders import OrderRefused, PlacementRefused
-from ..orders.buy_now import Buyable, buy_now, find_buyable
+from ..orders.buy_now import READ_BY_EVERY_BUY, Buyable, buy_now, find_buyable
 from ..payments import gateway
 from ..payments.accounts import account_by_label
 from ..payments.exceptions import PaymentError
@@ -23,6 +23,7 @@ from ..payments.methods.checkout_session import (
     find_order_for_returning_shopper,
 )
 from ..pricing.defaults import site_for_request
+from ..stamped_cache import stamps_read_together
 from ..throttling import rate_limit, refuse_prefetch
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ NOT_FOR_SALE = "No item with this id is for sale."
 @allow_methods("GET", "POST")
 @refuse_prefetch
 @rate_limit("buy", "COMMERCE_BUY_RATE")
+@stamps_read_together(*READ_BY_EVERY_BUY)
 def buy(request: HttpRequest, item_id: str) -> HttpResponse:
     """`GET /v1/buy/{id}/`: a Checkout Session for one item, as `{"sessionId", "url"}`.
 

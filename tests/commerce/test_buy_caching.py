@@ -10,7 +10,8 @@ from wagtail.models import Page, PageViewRestriction, Site
 
 from commerce.models import Order
 from commerce.models.pages import LISTING_IMAGE_SPEC
-from commerce.orders.buy_now import find_buyable
+from commerce.orders.buy_now import BUYABLE, READ_BY_EVERY_BUY, find_buyable
+from commerce.stamped_cache import stamps_read_together
 from home.models import HomePage
 from tests.factories import CatalogPageFactory, ImageFactory, ItemPageFactory
 
@@ -144,3 +145,56 @@ def test_with_the_shared_cache_down_a_buy_reads_what_it_needs_from_the_database(
     assert (order.subtotal_amount, order.tax_amount, order.total_amount) == (1000, 100, 1100)
     assert bought(client, shop["mug"]).payments.get().stripe_id  # the TaxRate's id found again
     assert buy(client, secret).status_code == 404
+
+
+class CountingCache:
+    """The shared cache, counting the calls that read stamps."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.stamp_reads: list[list[str]] = []
+
+    def __getattr__(self, name):
+        method = getattr(self.real, name)
+        if name not in ("get", "get_many"):
+            return method
+
+        def counted(keys, *args, **kwargs):
+            named = [keys] if isinstance(keys, str) else list(keys)
+            stamps = [key for key in named if key.startswith("commerce:stamp:")]
+            if stamps:
+                self.stamp_reads.append(stamps)
+            return method(keys, *args, **kwargs)
+
+        return counted
+
+
+def test_a_buy_reads_the_stamps_of_what_it_reads_in_one_round_trip(
+    client, shop, home_page, monkeypatch
+):
+    from commerce.models import ShopSettings, Tax
+
+    settings_of_shop = ShopSettings.for_site(home_page.get_site())
+    settings_of_shop.save()
+    settings_of_shop.default_taxes.add(Tax.objects.create(name="Sales tax", rate="10"))
+    bought(client, shop["mug"])  # the TaxRate made, every value cached
+    from django.core.cache import cache
+
+    counting = CountingCache(cache)
+    monkeypatch.setattr("commerce.stamped_cache.cache", counting)
+
+    order = bought(client, shop["mug"])
+
+    assert order.tax_amount == 100 and order.payments.get().stripe_id
+    assert counting.stamp_reads == [[kind.stamp_key for kind in READ_BY_EVERY_BUY]]
+
+
+def test_a_kind_changed_inside_the_block_reads_its_new_stamp_and_none_is_kept_after_it():
+    with stamps_read_together(BUYABLE):
+        before = BUYABLE.stamp()
+        assert BUYABLE.stamp() == before
+        BUYABLE.invalidate()
+        after = BUYABLE.stamp()
+        assert after != before
+    BUYABLE.invalidate()
+    assert BUYABLE.stamp() not in (before, after)
