@@ -128,14 +128,19 @@ class UnreachableCache:
         return fail
 
 
-def test_with_the_shared_cache_down_a_buy_reads_what_it_needs_from_the_database(
-    client, shop, home_page, monkeypatch
-):
+@pytest.fixture
+def default_tax(home_page):
+    """A default tax of 10% on the shop's site."""
     from commerce.models import ShopSettings, Tax
 
     settings_of_shop = ShopSettings.for_site(home_page.get_site())
     settings_of_shop.save()
     settings_of_shop.default_taxes.add(Tax.objects.create(name="Sales tax", rate="10"))
+
+
+def test_with_the_shared_cache_down_a_buy_reads_what_it_needs_from_the_database(
+    client, shop, home_page, default_tax, monkeypatch
+):
     private = CatalogPageFactory(parent=home_page, title="Private")
     PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.LOGIN)
     secret = ItemPageFactory(parent=private, title="Secret", price_amount=500)
@@ -170,13 +175,8 @@ class CountingCache:
 
 
 def test_a_buy_reads_the_stamps_of_what_it_reads_in_one_round_trip(
-    client, shop, home_page, monkeypatch
+    client, shop, default_tax, monkeypatch
 ):
-    from commerce.models import ShopSettings, Tax
-
-    settings_of_shop = ShopSettings.for_site(home_page.get_site())
-    settings_of_shop.save()
-    settings_of_shop.default_taxes.add(Tax.objects.create(name="Sales tax", rate="10"))
     bought(client, shop["mug"])  # the TaxRate made, every value cached
     from django.core.cache import cache
 
