@@ -14,7 +14,9 @@ from django.utils import timezone
 from ..hooks import QuoteContext, modify_basket
 from ..orders.placement import line_inputs
 from ..pricing import Basket, DiscountRefused, DiscountTerms, Quote, TaxTerms, quote, quote_basket
+from ..pricing.defaults import TAX_TABLE
 from ..stamped_cache import StampedCache
+from .offers import OFFERS
 
 if TYPE_CHECKING:
     from ..models.pricing import Discount
@@ -24,6 +26,11 @@ if TYPE_CHECKING:
 DISCOUNT_SECONDS = 300
 # Read on every change of a cart with a code: kept in each process's memory too.
 DISCOUNTS = StampedCache("discounts", DISCOUNT_SECONDS, kept_in_process=256)
+
+# The kinds of cached values pricing a cart reads, each behind its stamp: the items'
+# offers, the discount code's row and the default taxes. The cart's views read their
+# stamps in one round trip (`stamped_cache.stamps_read_together`).
+READ_BY_CART_PRICING = (OFFERS, DISCOUNTS, TAX_TABLE)
 
 
 @dataclass(frozen=True)

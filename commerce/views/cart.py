@@ -16,11 +16,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..cart import Cart, CartBusy, CartRefused, get_cart, max_quantity, price_cart
-from ..cart.pricing import find_discount
+from ..cart.pricing import READ_BY_CART_PRICING, find_discount
 from ..cart.serialize import cart_json
 from ..http import allow_methods, json_endpoint, json_error, shopper_key
 from ..identifiers import parse_page_id
 from ..pricing import DiscountRefused
+from ..stamped_cache import stamps_read_together
 from ..throttling import rate_limit
 
 BUSY_MESSAGE = "Your cart is busy with another change. Please try again."
@@ -99,6 +100,7 @@ def cart_change(
     """Run a change of the cart and answer it: the view's JSON fields plus the cart, or a
     redirect back for a form post; a refusal as JSON 400/409 or the cart page."""
 
+    @stamps_read_together(*READ_BY_CART_PRICING)
     def handle(request: HttpRequest) -> HttpResponse:
         cart = get_cart(request)
         try:
@@ -129,6 +131,7 @@ def back_url(request: HttpRequest) -> str:
     return reverse("commerce:cart")
 
 
+@stamps_read_together(*READ_BY_CART_PRICING)
 def cart_page(request: HttpRequest, error: str | None = None, status: int = 200) -> HttpResponse:
     """The cart page. Its heading and texts come from the site's Shop settings."""
     from ..models.pricing import ShopSettings
@@ -165,6 +168,7 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
 
 
 @json_endpoint
+@stamps_read_together(*READ_BY_CART_PRICING)
 def _cart_json(request: HttpRequest) -> HttpResponse:
     # The header's badge asks this on a first visit: the session it gets here makes the
     # adds that follow, from any of its tabs, land in one cart.

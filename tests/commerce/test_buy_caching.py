@@ -15,6 +15,8 @@ from commerce.stamped_cache import stamps_read_together
 from home.models import HomePage
 from tests.factories import CatalogPageFactory, ImageFactory, ItemPageFactory
 
+from .cache_helpers import CountingCache
+
 pytestmark = pytest.mark.django_db
 
 
@@ -152,36 +154,11 @@ def test_with_the_shared_cache_down_a_buy_reads_what_it_needs_from_the_database(
     assert buy(client, secret).status_code == 404
 
 
-class CountingCache:
-    """The shared cache, counting the calls that read stamps."""
-
-    def __init__(self, real) -> None:
-        self.real = real
-        self.stamp_reads: list[list[str]] = []
-
-    def __getattr__(self, name):
-        method = getattr(self.real, name)
-        if name not in ("get", "get_many"):
-            return method
-
-        def counted(keys, *args, **kwargs):
-            named = [keys] if isinstance(keys, str) else list(keys)
-            stamps = [key for key in named if key.startswith("commerce:stamp:")]
-            if stamps:
-                self.stamp_reads.append(stamps)
-            return method(keys, *args, **kwargs)
-
-        return counted
-
-
 def test_a_buy_reads_the_stamps_of_what_it_reads_in_one_round_trip(
     client, shop, default_tax, monkeypatch
 ):
     bought(client, shop["mug"])  # the TaxRate made, every value cached
-    from django.core.cache import cache
-
-    counting = CountingCache(cache)
-    monkeypatch.setattr("commerce.stamped_cache.cache", counting)
+    counting = CountingCache.installed(monkeypatch)
 
     order = bought(client, shop["mug"])
 

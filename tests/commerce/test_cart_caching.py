@@ -13,11 +13,13 @@ from hypothesis import strategies as st
 from wagtail.models import PageViewRestriction, Site
 from wagtail.models.sites import get_site_for_hostname
 
+from commerce.cart.pricing import READ_BY_CART_PRICING
 from commerce.models import Discount, ShopSettings, Tax
 from commerce.pricing.defaults import SiteTaxes, match_site
 from commerce.stamped_cache import StampedCache
 from tests.factories import CatalogPageFactory, ItemPageFactory
 
+from .cache_helpers import CountingCache
 from .cart_helpers import add, post_json
 
 pytestmark = pytest.mark.django_db
@@ -330,3 +332,23 @@ def test_a_copy_that_could_not_be_refreshed_is_not_left_behind(filled, shop, mon
     monkeypatch.undo()
     after = store.load(key)
     assert (after["version"], after["lines"]) == (before["version"] + 1, [])
+
+
+def test_a_cart_add_and_the_cart_read_the_stamps_of_what_they_price_with_in_one_round_trip(
+    filled, shop, monkeypatch
+):
+    counting = CountingCache.installed(monkeypatch)
+    together = [kind.stamp_key for kind in READ_BY_CART_PRICING]
+
+    cart = cart_after_add(filled, shop["cup"])
+    assert counting.stamp_reads == [together]
+    assert line(cart, shop["cup"])["quantity"] == 1 and cart["discount"] > 0 and cart["tax"] > 0
+
+    counting.stamp_reads.clear()
+    answer = filled.get("/v2/cart/", HTTP_ACCEPT="application/json")
+    assert answer.status_code == 200 and answer.json()["count"] == 3
+    assert counting.stamp_reads == [together]
+
+    counting.stamp_reads.clear()
+    assert filled.get("/v2/cart/").status_code == 200  # the page
+    assert counting.stamp_reads == [together]
