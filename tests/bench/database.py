@@ -26,7 +26,12 @@ class Database:
         return self.url.startswith("postgres")
 
 
-def _admin_connection():
+# The server's administration database, where throwaway databases are made and dropped.
+ADMIN_URL = f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{PG_ADMIN_DB}"
+
+
+def admin_connection():  # type: ignore[no-untyped-def]
+    """An autocommit connection to the server's administration database (`ADMIN_URL`)."""
     import psycopg
 
     return psycopg.connect(
@@ -44,7 +49,7 @@ def postgresql_version() -> str | None:
     try:
         import psycopg
 
-        with _admin_connection() as connection:
+        with admin_connection() as connection:
             return str(connection.execute("SHOW server_version").fetchone()[0]).split()[0]
     except (ImportError, psycopg.OperationalError):
         return None
@@ -60,12 +65,20 @@ def throwaway(folder: Path, prefer_postgresql: bool = True) -> Iterator[Database
 
         yield Database(f"sqlite:///{path}", f"SQLite {sqlite3.sqlite_version}")
         return
+    with throwaway_postgresql() as url:
+        yield Database(url, f"PostgreSQL {version}")
+
+
+@contextlib.contextmanager
+def throwaway_postgresql() -> Iterator[str]:
+    """The URL of a new, empty database on the server of `ADMIN_URL`, dropped afterwards
+    (with any connection still open to it)."""
     name = f"store_bench_{os.getpid()}"
-    with _admin_connection() as connection:
+    with admin_connection() as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield Database(f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}", f"PostgreSQL {version}")
+        yield f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
     finally:
-        with _admin_connection() as connection:
+        with admin_connection() as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

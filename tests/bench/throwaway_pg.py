@@ -11,31 +11,21 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-ADMIN_URL = "postgres://postgres@127.0.0.1:5432/test"
-
-
-def admin_connection(admin_url: str = ADMIN_URL):  # type: ignore[no-untyped-def]
-    """An autocommit connection to the server's administration database."""
-    import psycopg
-
-    return psycopg.connect(admin_url.replace("postgres://", "postgresql://", 1), autocommit=True)
+from .database import throwaway_postgresql
 
 
 @contextlib.contextmanager
-def throwaway_database(admin_url: str = ADMIN_URL) -> Iterator[str]:
-    """The URL of a new, empty database on `admin_url`'s server, dropped on the way out."""
-    name = f"store_bench_{os.getpid()}"
-    with admin_connection(admin_url) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        from django.db import connections
+def throwaway_database() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database (`database.throwaway_postgresql`, on the
+    server `make bench` uses), dropped on the way out once this process's connections to
+    it are closed."""
+    with throwaway_postgresql() as url:
+        try:
+            yield url
+        finally:
+            from django.db import connections
 
-        connections.close_all()
-        with admin_connection(admin_url) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connections.close_all()
 
 
 def setup_django(database_url: str, root_urlconf: str | None = None) -> None:

@@ -3,8 +3,8 @@ is not sent `SELECT 1` before each request, and one the server has ended is stil
 before a request uses it.
 
 These tests open their own connection to the PostgreSQL server the benchmarks use
-(`tests/bench/throwaway_pg.ADMIN_URL`, 127.0.0.1:5432; CI has one), whatever database
-the suite itself uses.
+(`tests/bench/database.ADMIN_URL`, 127.0.0.1:5432 unless PG_HOST/PG_PORT say; CI has
+one), whatever database the suite itself uses.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.db import OperationalError
 from django.db.utils import ConnectionHandler
 
 from config.postgresql import base
-from tests.bench.throwaway_pg import ADMIN_URL, admin_connection
+from tests.bench.database import ADMIN_URL, admin_connection
 from tests.real_services import missing
 
 
