@@ -202,8 +202,7 @@ def stamps_read_together(*kinds: StampedCache) -> Iterator[None]:
     kind reads (or works without) its own stamp as it would outside the block."""
     try:
         found = cache.get_many([kind.stamp_key for kind in kinds])
-    except Exception:  # each kind then meets the outage on its own terms
-        logger.warning("stamps of %s not read ahead", [kind.stamp_key for kind in kinds])
+    except Exception:  # each kind then meets (and logs) the outage on its own terms
         found = {}
     token = _READ_AHEAD.set({**(_READ_AHEAD.get() or {}), **found})
     try:
