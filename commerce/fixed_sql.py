@@ -5,16 +5,132 @@ than the database spends running it.
 
 Only the model's table and column names, quoted by the database's backend, are written
 into the text; every value is a parameter.
+
+Inside `sent_together`, on PostgreSQL, these statements are sent without waiting for each
+answer (psycopg's pipeline mode): a paying webhook's five writes go to the database in one
+round trip instead of five. Their answers (the keys the database gave, the check that an
+update found its row) are read when the block ends, or earlier when other code in the block
+runs a statement: that statement and everything sent before it are answered first, so the
+ORM and any receiver or hook in the block see the database exactly as without the block.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import DatabaseError, connections, router
 from django.db.models import Field, Model
+from django.db.transaction import TransactionManagementError
+
+
+class _Pipeline:
+    """The statements sent on one connection inside `sent_together` whose answers are still
+    to be read (each with its cursor and what reads its answer), and the psycopg pipeline
+    they went into."""
+
+    def __init__(self, connection: Any, pipeline: Any) -> None:
+        self.connection = connection
+        self.pipeline = pipeline
+        self.unanswered: list[tuple[Any, Callable[[Any], None]]] = []
+        self.sending_own = False
+
+    def send(
+        self, cursor: Any, sql: str, params: Sequence[Any], complete: Callable[[Any], None]
+    ) -> None:
+        self.sending_own = True
+        try:
+            cursor.execute(sql, params)
+        finally:
+            self.sending_own = False
+        self.unanswered.append((cursor, complete))
+
+    def answer_others(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        """A Django execute wrapper: a statement not sent by this module is answered before
+        the code that ran it goes on (Django reads `rowcount` right after an UPDATE, and
+        psycopg fills it in only when the answer arrives)."""
+        result = execute(sql, params, many, context)
+        if not self.sending_own:
+            self.sync()
+        return result
+
+    def sync(self) -> None:
+        """Wait for every answer, then read the answers of this module's statements. An
+        error of any statement sent is raised here, as Django's own exception class; the
+        statements sent with it are then undone with their transaction (or savepoint), and
+        their answers are not read."""
+        unanswered, self.unanswered = self.unanswered, []
+        try:
+            with self.connection.wrap_database_errors:
+                self.pipeline.sync()
+            for cursor, complete in unanswered:
+                complete(cursor)
+        finally:
+            for cursor, _ in unanswered:
+                cursor.close()
+
+
+@contextlib.contextmanager
+def sent_together(alias: str) -> Iterator[None]:
+    """Send this module's statements on `alias` without waiting for each answer until the
+    block ends (see the module's docstring): on PostgreSQL with a libpq that has pipelines;
+    elsewhere each statement is answered as it is sent. Inside another such block, that
+    block's sending goes on.
+
+    Until the block ends, a row this module inserts may still lack the key the database
+    gives it, and an error of any of its statements (a unique row written twice, say) is
+    raised only then: use it inside the transaction that such an error should undo, where
+    nothing reads those keys before they are given.
+    """
+    connection = connections[alias]
+    if not connection.in_atomic_block:
+        # Outside a transaction, psycopg would make each batch a transaction of its own.
+        raise TransactionManagementError("sent_together is for use inside transaction.atomic.")
+    if connection.vendor != "postgresql" or _pipeline_of(connection) is not None:
+        yield
+        return
+    connection.ensure_connection()
+    if not _pipelines_supported(connection.Database):
+        yield
+        return
+    with connection.wrap_database_errors, connection.connection.pipeline() as pipeline:
+        state = _Pipeline(connection, pipeline)
+        connection.fixed_sql_pipeline = state
+        try:
+            with connection.execute_wrapper(state.answer_others):
+                yield
+            state.sync()
+        finally:
+            connection.fixed_sql_pipeline = None
+
+
+def _pipeline_of(connection: Any) -> _Pipeline | None:
+    return getattr(connection, "fixed_sql_pipeline", None)
+
+
+@functools.cache
+def _pipelines_supported(driver: Any) -> bool:
+    """Whether the backend's driver module (`connection.Database`) has pipelines: psycopg 3
+    built with a libpq that has them (psycopg2 has none)."""
+    pipeline = getattr(driver, "Pipeline", None)
+    return pipeline is not None and pipeline.is_supported()
+
+
+def _execute(alias: str, sql: str, params: Sequence[Any], complete: Callable[[Any], None]) -> None:
+    """Run `sql`, then `complete(cursor)` with its answer: at once, or inside
+    `sent_together` once the answer has arrived."""
+    connection = connections[alias]
+    pipeline = _pipeline_of(connection)
+    if pipeline is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            complete(cursor)
+        return
+    pipeline.send(connection.cursor(), sql, params, complete)
 
 
 def quoted_names(model: type[Model], alias: str, *fields: str) -> tuple[str, dict[str, str]]:
@@ -40,17 +156,19 @@ def update_fields(instance: Model, fields: Iterable[str]) -> None:
     values = [
         field.get_db_prep_save(field.pre_save(instance, add=False), connection) for field in fields
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(_update_sql(model, names, alias), [*values, instance.pk])
+
+    def check(cursor: Any) -> None:
         if cursor.rowcount != 1:
             raise DatabaseError(f"{meta.label} {instance.pk} was not there to update.")
+
+    _execute(alias, _update_sql(model, names, alias), [*values, instance.pk], check)
 
 
 def insert(instance: Model) -> None:
     """Write the new `instance` as `instance.save()` would (its primary key set from the
-    database when the database numbers it), with one statement kept per model and
-    database: for the rows every paying webhook and every placement add. Sends no save
-    signals (see `update_fields`)."""
+    database when the database numbers it: inside `sent_together`, once the block has
+    its answer), with one statement kept per model and database: for the rows every
+    paying webhook and every placement add. Sends no save signals (see `update_fields`)."""
     insert_rows([instance])
 
 
@@ -81,20 +199,21 @@ def insert_rows(instances: Sequence[Model]) -> None:
         for instance in instances
         for field in fields
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, alias, len(instances)), values)
+
+    def number(cursor: Any) -> None:
         # Rows that brought their own keys (UUIDs) wrote them with the rest.
-        if numbered:
-            if connection.features.can_return_columns_from_insert:
-                keys = [row[0] for row in cursor.fetchall()]
-            else:
-                keys = [
-                    connection.ops.last_insert_id(
-                        cursor, model._meta.db_table, model._meta.pk.column
-                    )
-                ]
-            for instance, key in zip(instances, keys, strict=True):
-                instance.pk = key
+        if not numbered:
+            return
+        if connection.features.can_return_columns_from_insert:
+            keys = [row[0] for row in cursor.fetchall()]
+        else:
+            keys = [
+                connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+            ]
+        for instance, key in zip(instances, keys, strict=True):
+            instance.pk = key
+
+    _execute(alias, _insert_sql(model, alias, len(instances)), values, number)
     for instance in instances:
         instance._state.adding = False
         instance._state.db = alias

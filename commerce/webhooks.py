@@ -179,28 +179,30 @@ def receive(payload: bytes, signature_header: str) -> WebhookResult:
         event = storable(event)
     data_object = event["data"]["object"]
 
-    with transaction.atomic():
-        order, outcome = _apply_handlers(account, event_type, data_object, event_id)
-        try:
-            # No savepoint: a duplicate rolls back all this transaction did.
-            with transaction.atomic(savepoint=False):
-                fixed_sql.insert(
-                    PaymentEvent(
-                        stripe_event_id=event_id,
-                        stripe_account=account.label,
-                        type=event_type,
-                        payload=event,
-                        order=order,
-                        received_at=received_at,
-                        processed_at=timezone.now(),
-                        outcome=outcome[:255],
-                    )
+    alias = router.db_for_write(PaymentEvent)
+    try:
+        # The handlers' fixed writes and the event's row go to the database together, in
+        # one round trip, and are answered before the commit (`fixed_sql.sent_together`).
+        with transaction.atomic(using=alias), fixed_sql.sent_together(alias):
+            order, outcome = _apply_handlers(account, event_type, data_object, event_id)
+            fixed_sql.insert(
+                PaymentEvent(
+                    stripe_event_id=event_id,
+                    stripe_account=account.label,
+                    type=event_type,
+                    payload=event,
+                    order=order,
+                    received_at=received_at,
+                    processed_at=timezone.now(),
+                    outcome=outcome[:255],
                 )
-        except IntegrityError:
-            duplicate = True
-        else:
-            duplicate = False
-    if duplicate:
+            )
+    except IntegrityError:
+        # All this transaction did is undone. A delivery of the same event that stored it
+        # first (its commit made this insert fail) makes this one a duplicate; any other
+        # conflict is an error.
+        if not _stored(account.label, event_id):
+            raise
         return _duplicate(event_id, event_type)
     logger.info("Stripe event %s (%s) from %s: %s", event_id, event_type, account.label, outcome)
     return WebhookResult(event_id, event_type, duplicate=False, outcome=outcome)

@@ -82,3 +82,23 @@ def stripe_client(emulator, account: str):
     import stripe
 
     return stripe.StripeClient(f"sk_test_{account}", base_addresses={"api": emulator.base_url})
+
+
+@pytest.fixture
+def batches_sent(monkeypatch) -> list[int]:
+    """How many of `commerce.fixed_sql`'s statements each wait for answers inside
+    `fixed_sql.sent_together` found sent and not yet answered, in order (waits that found
+    none left out): on PostgreSQL, what went to the database together; elsewhere nothing,
+    each statement being answered as it is sent."""
+    from commerce import fixed_sql
+
+    sizes: list[int] = []
+    sync = fixed_sql._Pipeline.sync
+
+    def counted(pipeline) -> None:
+        if pipeline.unanswered:
+            sizes.append(len(pipeline.unanswered))
+        sync(pipeline)
+
+    monkeypatch.setattr(fixed_sql._Pipeline, "sync", counted)
+    return sizes

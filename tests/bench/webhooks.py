@@ -2,7 +2,7 @@
 replayed, with two workers, and a check that every event was applied exactly once.
 
     .venv/bin/python -m tests.bench.webhooks [--events 600] [--workers 2] [--profile]
-                                             [--queue-receipts]
+                                             [--queue-receipts] [--alternate-sending]
 
 In one process (Django's test client, no network), on a throwaway PostgreSQL database with
 persistent connections: each worker is a thread with its own client and connection, all
@@ -16,7 +16,9 @@ replay round posts every event again: each must be answered as a duplicate witho
 touching its order. Threads share one interpreter, so the Python work of the two
 workers is not parallel here as it is with two processes: the numbers are a floor.
 `--profile` prints the SQL of one fresh event and one replay, and cProfile's top
-functions over fresh events, instead of timing.
+functions over fresh events, instead of timing; `--alternate-sending` posts the fresh events
+one at a time, alternating writes sent together and one statement at a time
+(`tests/bench/sending.py`), and prints each way's time and CPU an event.
 """
 
 from __future__ import annotations
@@ -245,6 +247,25 @@ def profile(deliveries: list[tuple[bytes, str]]) -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
+def alternate_sending(deliveries: list[tuple[bytes, str]]) -> None:
+    """Every fresh event posted in turn, alternating the ways its writes are sent."""
+    from django.test import Client
+
+    from tests.bench import sending
+
+    client = Client()
+    for delivery in deliveries[:4]:  # both paths warm
+        post(client, delivery)
+    remaining = iter(deliveries[4:])
+
+    def time_and_cpu() -> tuple[float, float]:
+        cpu_started, started = time.thread_time(), time.perf_counter()
+        assert not post(client, next(remaining))["duplicate"]
+        return (time.perf_counter() - started) * 1000, (time.thread_time() - cpu_started) * 1000
+
+    sending.alternate(time_and_cpu, (len(deliveries) - 4) // 2, "fresh event")
+
+
 def report(name: str, count: int, seconds: float, target: int) -> float:
     rate = count / seconds
     verdict = "meets" if rate >= target else "is below"
@@ -266,6 +287,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="queue receipts on django-tasks-db with each payment (production) instead",
     )
+    parser.add_argument(
+        "--alternate-sending",
+        action="store_true",
+        help="alternate writes sent together and one statement at a time instead",
+    )
     arguments = parser.parse_args(argv)
 
     from tests.bench.throwaway_pg import setup_django, throwaway_database
@@ -281,6 +307,9 @@ def main(argv: list[str] | None = None) -> None:
         deliveries = signed_deliveries(events)
         if arguments.profile:
             profile(deliveries)
+            return
+        if arguments.alternate_sending:
+            alternate_sending(deliveries)
             return
         # One event of each kind first, so both paths are warm (imports, templates).
         warm = deliveries[:2]

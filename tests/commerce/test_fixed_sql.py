@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -153,3 +154,87 @@ def test_a_database_that_cannot_number_a_multi_row_insert_gets_a_statement_a_row
     assert len(captured) == 3
     stored = dict(OrderLine.objects.filter(order=order).values_list("pk", "title"))
     assert {line.pk: line.title for line in lines} == stored
+
+
+# Sent together (psycopg's pipeline mode on PostgreSQL; one statement at a time elsewhere)
+
+PIPELINES = connection.vendor == "postgresql"
+
+
+def test_statements_sent_together_are_answered_when_the_block_ends():
+    order = Order.objects.create(currency="USD", subtotal_amount=300, total_amount=300)
+    lines = lines_of(order, 2)
+    change = OrderStatusChange(order=order, from_status="pending", to_status="paid")
+
+    with transaction.atomic(), fixed_sql.sent_together("default"):
+        fixed_sql.insert_rows(lines)
+        fixed_sql.insert(change)
+        order.status = "paid"
+        fixed_sql.update_fields(order, ["status", "updated_at"])
+        keys_in_the_block = [line.pk for line in lines] + [change.pk]
+
+    if PIPELINES:
+        # Sent without waiting: the database's keys arrive with its answers, at the end.
+        assert keys_in_the_block == [None, None, None]
+    else:
+        assert None not in keys_in_the_block  # each statement answered as it was sent
+    assert all(line.pk is not None for line in lines) and change.pk is not None
+    stored = dict(OrderLine.objects.filter(order=order).values_list("pk", "title"))
+    assert stored == {line.pk: line.title for line in lines}
+    assert OrderStatusChange.objects.get(order=order).pk == change.pk
+    assert Order.objects.get(pk=order.pk).status == "paid"
+
+
+def test_other_statements_in_the_block_see_what_was_sent_before_them_and_are_answered():
+    order = Order.objects.create(currency="USD", subtotal_amount=300, total_amount=300)
+
+    with transaction.atomic(), fixed_sql.sent_together("default"):
+        order.status = "paid"
+        fixed_sql.update_fields(order, ["status", "updated_at"])
+        fixed_sql.insert(OrderStatusChange(order=order, from_status="pending", to_status="paid"))
+        # The ORM reads the count of rows an UPDATE changed as soon as it is sent.
+        changed = Order.objects.filter(pk=order.pk, status="paid").update(email="a@example.com")
+        changes = OrderStatusChange.objects.filter(order=order).count()
+
+    assert (changed, changes) == (1, 1)
+    assert Order.objects.get(pk=order.pk).email == "a@example.com"
+
+
+def test_an_error_sent_together_is_raised_in_the_block_and_undoes_its_savepoint():
+    fields = {"stripe_account": "default", "type": "x.y", "payload": {}}
+    fixed_sql.insert(PaymentEvent(stripe_event_id="evt_sent_twice", **fields))
+    order = Order.objects.create(currency="USD")
+
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), transaction.atomic():
+            with fixed_sql.sent_together("default"):
+                fixed_sql.insert(
+                    OrderStatusChange(order=order, from_status="pending", to_status="paid")
+                )
+                fixed_sql.insert(PaymentEvent(stripe_event_id="evt_sent_twice", **fields))
+        # The savepoint undid both rows; the transaction around it goes on.
+        assert Order.objects.filter(pk=order.pk).update(email="kept@example.com") == 1
+
+    assert not OrderStatusChange.objects.filter(order=order).exists()
+    assert PaymentEvent.objects.filter(stripe_event_id="evt_sent_twice").count() == 1
+    assert Order.objects.get(pk=order.pk).email == "kept@example.com"
+
+
+def test_an_update_sent_together_whose_row_is_gone_fails_before_the_block_ends():
+    order = Order.objects.create(currency="USD")
+    Order.objects.filter(pk=order.pk).delete()
+    change = OrderStatusChange(order=Order.objects.create(currency="USD"), to_status="paid")
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        with fixed_sql.sent_together("default"):
+            fixed_sql.update_fields(order, ["status"])
+            fixed_sql.insert(change)
+
+    assert not OrderStatusChange.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sending_together_outside_a_transaction_is_refused():
+    with pytest.raises(TransactionManagementError), fixed_sql.sent_together("default"):
+        fixed_sql.insert(Order(currency="USD"))
+    assert not Order.objects.exists()

@@ -7,6 +7,7 @@ django-tasks-db, queues it in that transaction) and empties the cart.
 """
 
 import pytest
+from django.db import connection
 
 from commerce.models import Order, OrderStatus, PaymentEvent
 from tests.factories import ItemPageFactory
@@ -136,3 +137,26 @@ def test_with_the_database_task_backend_the_request_only_queues_the_receipt(
 
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
     assert mailoutbox == []
+
+
+def test_a_paying_event_sends_its_writes_to_the_database_together(
+    client, stripe_emulator, catalog, settings, batches_sent
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    item = ItemPageFactory(parent=catalog, title="Mug", price_amount=1450)
+    order = Order.objects.get(pk=client.get(f"/v1/buy/{item.pk}/").json()["orderId"])
+    batches_sent.clear()
+
+    response = post_signed_event(
+        client, "evt_together", "checkout.session.completed", paid_checkout_session(order)
+    )
+
+    assert response.status_code == 200 and response.json()["duplicate"] is False
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
+    assert PaymentEvent.objects.filter(stripe_event_id="evt_together").count() == 1
+    if connection.vendor == "postgresql":
+        # The attempt and the order written, the status change, the receipt's task and
+        # the event: one round trip, answered before the commit.
+        assert batches_sent == [5]
+    else:
+        assert batches_sent == []
