@@ -6,12 +6,14 @@ than the database spends running it.
 Only the model's table and column names, quoted by the database's backend, are written
 into the text; every value is a parameter.
 
-Inside `sent_together`, on PostgreSQL, these statements are sent without waiting for each
-answer (psycopg's pipeline mode): a paying webhook's five writes go to the database in one
-round trip instead of five. Their answers (the keys the database gave, the check that an
-update found its row) are read when the block ends, or earlier when other code in the block
-runs a statement: that statement and everything sent before it are answered first, so the
-ORM and any receiver or hook in the block see the database exactly as without the block.
+Inside `sent_together`, on PostgreSQL, these statements are held back and then sent
+together, in one round trip (psycopg's pipeline mode): a paying webhook's five writes go
+to the database at once instead of one after another. They are sent when the block ends,
+or earlier, just before other code runs a statement through Django: so that statement
+(the ORM's, a receiver's, a handler's) sees them, and runs as it would without the block,
+a server-side cursor included, since no pipeline is left open while other code runs.
+Their answers (the keys the database gave, the check that an update found its row, any
+error) are read as soon as they have been sent.
 """
 
 from __future__ import annotations
@@ -26,90 +28,94 @@ from django.db.models import Field, Model
 from django.db.transaction import TransactionManagementError
 
 
-class _Pipeline:
-    """The statements sent on one connection inside `sent_together` whose answers are still
-    to be read (each with its cursor and what reads its answer), and the psycopg pipeline
-    they went into."""
+class _HeldBack:
+    """This module's statements on one connection inside `sent_together`, not yet sent:
+    each with what reads its answer."""
 
-    def __init__(self, connection: Any, pipeline: Any) -> None:
+    def __init__(self, connection: Any) -> None:
         self.connection = connection
-        self.pipeline = pipeline
-        self.unanswered: list[tuple[Any, Callable[[Any], None]]] = []
-        self.sending_own = False
+        self.statements: list[tuple[str, Sequence[Any], Callable[[Any], None]]] = []
+        self.sending = False
 
-    def send(
-        self, cursor: Any, sql: str, params: Sequence[Any], complete: Callable[[Any], None]
-    ) -> None:
-        self.sending_own = True
-        try:
-            cursor.execute(sql, params)
-        finally:
-            self.sending_own = False
-        self.unanswered.append((cursor, complete))
+    def hold(self, sql: str, params: Sequence[Any], complete: Callable[[Any], None]) -> None:
+        self.statements.append((sql, params, complete))
 
-    def answer_others(
+    def send_first(
         self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
     ) -> Any:
-        """A Django execute wrapper: a statement not sent by this module is answered before
-        the code that ran it goes on (Django reads `rowcount` right after an UPDATE, and
-        psycopg fills it in only when the answer arrives)."""
-        result = execute(sql, params, many, context)
-        if not self.sending_own:
-            self.sync()
-        return result
+        """A Django execute wrapper: what is held back is sent before any other statement,
+        so that statement sees it."""
+        if not self.sending:
+            self.send()
+        return execute(sql, params, many, context)
 
-    def sync(self) -> None:
-        """Wait for every answer, then read the answers of this module's statements. An
-        error of any statement sent is raised here, as Django's own exception class; the
-        statements sent with it are then undone with their transaction (or savepoint), and
-        their answers are not read."""
-        unanswered, self.unanswered = self.unanswered, []
+    def send(self) -> None:
+        """Send what is held back in one round trip, then read each answer. An error of any
+        of these statements is raised here, as Django's own exception class (their
+        transaction, or savepoint, undoes them); the answers after it are not read."""
+        statements, self.statements = self.statements, []
+        if not statements:
+            return
+        cursors = [self.connection.cursor() for _ in statements]
+        self.sending = True
         try:
-            with self.connection.wrap_database_errors:
-                self.pipeline.sync()
-            for cursor, complete in unanswered:
+            with self.connection.wrap_database_errors, self.connection.connection.pipeline():
+                for cursor, (sql, params, _) in zip(cursors, statements, strict=True):
+                    cursor.execute(sql, params)
+            for cursor, (_, _, complete) in zip(cursors, statements, strict=True):
                 complete(cursor)
         finally:
-            for cursor, _ in unanswered:
+            self.sending = False
+            for cursor in cursors:
                 cursor.close()
 
 
 @contextlib.contextmanager
 def sent_together(alias: str) -> Iterator[None]:
-    """Send this module's statements on `alias` without waiting for each answer until the
-    block ends (see the module's docstring): on PostgreSQL with a libpq that has pipelines;
-    elsewhere each statement is answered as it is sent. Inside another such block, that
-    block's sending goes on.
+    """Hold this module's statements on `alias` back and send them together (see the
+    module's docstring): on PostgreSQL with a libpq that has pipelines; elsewhere each
+    statement is sent and answered at once. Inside another such block, that block holds
+    them.
 
-    Until the block ends, a row this module inserts may still lack the key the database
-    gives it, and an error of any of its statements (a unique row written twice, say) is
-    raised only then: use it inside the transaction that such an error should undo, where
-    nothing reads those keys before they are given.
+    Until they are sent, a row this module inserts lacks the key the database gives it,
+    and an error of any of its statements (a unique row written twice, say) is raised
+    only when they are: use it inside the transaction that such an error should undo,
+    where nothing reads those keys before the block ends, and where other code reaches
+    the database only through Django.
     """
     connection = connections[alias]
     if not connection.in_atomic_block:
-        # Outside a transaction, psycopg would make each batch a transaction of its own.
+        # Outside a transaction, each statement would commit on its own, in a new order.
         raise TransactionManagementError("sent_together is for use inside transaction.atomic.")
-    if connection.vendor != "postgresql" or _pipeline_of(connection) is not None:
+    if connection.vendor != "postgresql" or _held_back_on(connection) is not None:
         yield
         return
     connection.ensure_connection()
     if not _pipelines_supported(connection.Database):
         yield
         return
-    with connection.wrap_database_errors, connection.connection.pipeline() as pipeline:
-        state = _Pipeline(connection, pipeline)
-        connection.fixed_sql_pipeline = state
-        try:
-            with connection.execute_wrapper(state.answer_others):
-                yield
-            state.sync()
-        finally:
-            connection.fixed_sql_pipeline = None
+    held = _HeldBack(connection)
+    connection.fixed_sql_held_back = held
+    try:
+        with connection.execute_wrapper(held.send_first):
+            yield
+        held.send()
+    finally:
+        connection.fixed_sql_held_back = None
 
 
-def _pipeline_of(connection: Any) -> _Pipeline | None:
-    return getattr(connection, "fixed_sql_pipeline", None)
+def send_held_back(alias: str) -> None:
+    """Inside `sent_together`, send what is held back on `alias` now: its keys are given,
+    its updates checked, and an error raised here. Call it before code that reads those
+    keys (a row that refers to one), or code not the store's own (a payment method's),
+    which may read them. Outside such a block nothing is held back."""
+    held = _held_back_on(connections[alias])
+    if held is not None:
+        held.send()
+
+
+def _held_back_on(connection: Any) -> _HeldBack | None:
+    return getattr(connection, "fixed_sql_held_back", None)
 
 
 @functools.cache
@@ -120,17 +126,18 @@ def _pipelines_supported(driver: Any) -> bool:
     return pipeline is not None and pipeline.is_supported()
 
 
-def _execute(alias: str, sql: str, params: Sequence[Any], complete: Callable[[Any], None]) -> None:
+def execute(alias: str, sql: str, params: Sequence[Any], complete: Callable[[Any], None]) -> None:
     """Run `sql`, then `complete(cursor)` with its answer: at once, or inside
-    `sent_together` once the answer has arrived."""
+    `sent_together` once it has been sent with the others held back. For this module's
+    statements and other fixed ones written beside them (a new shopper's session row)."""
     connection = connections[alias]
-    pipeline = _pipeline_of(connection)
-    if pipeline is None:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            complete(cursor)
+    held = _held_back_on(connection)
+    if held is not None:
+        held.hold(sql, params, complete)
         return
-    pipeline.send(connection.cursor(), sql, params, complete)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        complete(cursor)
 
 
 def quoted_names(model: type[Model], alias: str, *fields: str) -> tuple[str, dict[str, str]]:
@@ -161,13 +168,13 @@ def update_fields(instance: Model, fields: Iterable[str]) -> None:
         if cursor.rowcount != 1:
             raise DatabaseError(f"{meta.label} {instance.pk} was not there to update.")
 
-    _execute(alias, _update_sql(model, names, alias), [*values, instance.pk], check)
+    execute(alias, _update_sql(model, names, alias), [*values, instance.pk], check)
 
 
 def insert(instance: Model) -> None:
     """Write the new `instance` as `instance.save()` would (its primary key set from the
-    database when the database numbers it: inside `sent_together`, once the block has
-    its answer), with one statement kept per model and database: for the rows every
+    database when the database numbers it: inside `sent_together`, once it has been
+    sent), with one statement kept per model and database: for the rows every
     paying webhook and every placement add. Sends no save signals (see `update_fields`)."""
     insert_rows([instance])
 
@@ -213,7 +220,7 @@ def insert_rows(instances: Sequence[Model]) -> None:
         for instance, key in zip(instances, keys, strict=True):
             instance.pk = key
 
-    _execute(alias, _insert_sql(model, alias, len(instances)), values, number)
+    execute(alias, _insert_sql(model, alias, len(instances)), values, number)
     for instance in instances:
         instance._state.adding = False
         instance._state.db = alias

@@ -86,19 +86,18 @@ def stripe_client(emulator, account: str):
 
 @pytest.fixture
 def batches_sent(monkeypatch) -> list[int]:
-    """How many of `commerce.fixed_sql`'s statements each wait for answers inside
-    `fixed_sql.sent_together` found sent and not yet answered, in order (waits that found
-    none left out): on PostgreSQL, what went to the database together; elsewhere nothing,
-    each statement being answered as it is sent."""
+    """How many of `commerce.fixed_sql`'s statements were sent together each time
+    `fixed_sql.sent_together` sent what it held back, in order (times with nothing held
+    left out): on PostgreSQL; elsewhere nothing is held back."""
     from commerce import fixed_sql
 
     sizes: list[int] = []
-    sync = fixed_sql._Pipeline.sync
+    send = fixed_sql._HeldBack.send
 
-    def counted(pipeline) -> None:
-        if pipeline.unanswered:
-            sizes.append(len(pipeline.unanswered))
-        sync(pipeline)
+    def counted(held) -> None:
+        if held.statements:
+            sizes.append(len(held.statements))
+        send(held)
 
-    monkeypatch.setattr(fixed_sql._Pipeline, "sync", counted)
+    monkeypatch.setattr(fixed_sql._HeldBack, "send", counted)
     return sizes

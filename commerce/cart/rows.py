@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, SessionBase
@@ -25,6 +26,7 @@ from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Model
 from django.utils.crypto import get_random_string
 
+from .. import fixed_sql
 from ..fixed_sql import quoted_names
 
 logger = logging.getLogger(__name__)
@@ -140,8 +142,14 @@ def _insert(record: DatabaseStore, key: str, data: dict) -> None:
     alias = router.db_for_write(model)
     connection = connections[alias]
     expiry = connection.ops.adapt_datetimefield_value(record.get_expiry_date())
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_statement(model, alias), [key, record.encode(data), expiry])
+    # Inside `fixed_sql.sent_together`, sent with the order placed beside it.
+    fixed_sql.execute(
+        alias, _insert_statement(model, alias), [key, record.encode(data), expiry], _no_answer
+    )
+
+
+def _no_answer(cursor: Any) -> None:
+    """The insert's answer holds nothing to read: an error is raised by itself."""
 
 
 def _copy_to_cache(record: SessionBase, data: dict) -> None:

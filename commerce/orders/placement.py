@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 from wagtail.models import Site
 
@@ -113,7 +113,10 @@ def place_order(
     else:
         tax_terms = tuple(default_taxes(currency, site))
     context = hooks.QuoteContext("order", user=user, request=request, shopper_key=shopper_key)
-    with transaction.atomic():
+    alias = router.db_for_write(Order)
+    # The session, the order and its rows go to the database a few statements at a time
+    # (`fixed_sql.sent_together`), all before the commit.
+    with transaction.atomic(using=alias), fixed_sql.sent_together(alias):
         # A session made for this order is written with it: one commit for both.
         new_shopper = write_new_session(request)
         if discount is not None:
@@ -154,6 +157,7 @@ def place_order(
             # wait for that transaction, so its order is visible now).
             return Order.objects.select_for_update().get(open_key=open_key)
         if start is not None:
+            fixed_sql.send_held_back(alias)  # a payment method's code may read the rows' keys
             start(order)
         transaction.on_commit(lambda: _announce_placed(order))
     return order
@@ -187,6 +191,7 @@ def _write_order(
         placed_from_cart=placed_from_cart,
     )
     fixed_sql.insert(order)
+    fixed_sql.send_held_back(order._state.db)  # the lines and adjustments refer to its key
     order_lines = [
         OrderLine(
             order=order,

@@ -1,6 +1,6 @@
 """Buy overhead on PostgreSQL: what `GET /v1/buy/<id>/` costs beyond its Stripe calls.
 
-    .venv/bin/python -m tests.bench.buy [--buys 200] [--profile]
+    .venv/bin/python -m tests.bench.buy [--buys 200] [--profile | --alternate-sending]
 
 In one process (Django's test client, no network to the store), on a throwaway PostgreSQL
 database with persistent connections, against the offline Stripe emulator running in a
@@ -8,7 +8,8 @@ thread. Each buy is a new shopper without cookies (a new session, a new order, a
 Checkout Session) for an item with a picture, in a shop with a default tax (its Stripe
 TaxRate made by the first buys). Every request stripe-python makes is timed; the
 overhead is the request's time minus that. `--profile` prints the SQL of one buy and
-cProfile's top functions over the buys instead.
+cProfile's top functions over the buys instead; `--alternate-sending` alternates buys whose
+rows are sent together with buys that send one statement at a time (`tests/bench/sending.py`).
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--buys", type=int, default=200, help="buys measured")
     parser.add_argument("--profile", action="store_true", help="print SQL and cProfile instead")
+    parser.add_argument(
+        "--alternate-sending",
+        action="store_true",
+        help="alternate rows sent together and one statement at a time instead",
+    )
     arguments = parser.parse_args(argv)
 
     from stripe_emulator.testing import RunningEmulator
@@ -113,6 +119,15 @@ def main(argv: list[str] | None = None) -> None:
             buy(item_id)
         if arguments.profile:
             profile(item_id, arguments.buys)
+            return
+        if arguments.alternate_sending:
+            from tests.bench import sending
+
+            def overhead_and_cpu() -> tuple[float, float]:
+                each = buy(item_id)
+                return (each.seconds - each.stripe_seconds) * 1000, each.cpu_seconds * 1000
+
+            sending.alternate(overhead_and_cpu, arguments.buys, "buy overhead")
             return
         buys = [buy(item_id) for _ in range(arguments.buys)]
     overheads = [(each.seconds - each.stripe_seconds) * 1000 for each in buys]

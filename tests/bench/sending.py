@@ -1,7 +1,8 @@
 """What sending a path's fixed writes together (`commerce.fixed_sql.sent_together`, psycopg's
 pipeline mode) saves, measured in one process by alternating each request between that and
 one statement at a time, so both sides meet the same moments of a machine whose speed
-moves: `tests.bench.webhooks --queue-receipts --alternate-sending`."""
+moves: `tests.bench.webhooks --queue-receipts --alternate-sending` and `tests.bench.buy
+--alternate-sending`."""
 
 from __future__ import annotations
 

@@ -49,6 +49,27 @@ def test_a_buy_and_its_repeat_stay_within_their_query_budgets(
     assert payment.status == "open" and payment.stripe_id == first.json()["sessionId"]
 
 
+def test_a_first_buy_sends_its_rows_to_the_database_a_few_at_a_time(
+    client, stripe_emulator, taxed_item, batches_sent
+):
+    client.get(f"/v1/buy/{taxed_item.pk}/")  # the tax's Stripe TaxRate, the picture's rendition
+    client.cookies.clear()
+    batches_sent.clear()
+
+    response = client.get(f"/v1/buy/{taxed_item.pk}/")
+
+    assert response.status_code == 200
+    order = Order.objects.get(pk=response.json()["orderId"])
+    assert (order.lines.count(), order.adjustments.count(), order.payments.count()) == (1, 1, 1)
+    if connection.vendor == "postgresql":
+        # The new session with the order (whose key the rows below refer to); the line
+        # with the tax (sent before the payment method's code runs); the first payment
+        # attempt, before the commit.
+        assert batches_sent == [2, 2, 1]
+    else:
+        assert batches_sent == []
+
+
 def starting_attempt(order: Order, attempt: int) -> Payment:
     return Payment.objects.create(
         order=order,

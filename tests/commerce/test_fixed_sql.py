@@ -156,7 +156,8 @@ def test_a_database_that_cannot_number_a_multi_row_insert_gets_a_statement_a_row
     assert {line.pk: line.title for line in lines} == stored
 
 
-# Sent together (psycopg's pipeline mode on PostgreSQL; one statement at a time elsewhere)
+# Held back and sent together (psycopg's pipeline mode on PostgreSQL; one statement at a
+# time elsewhere)
 
 PIPELINES = connection.vendor == "postgresql"
 
@@ -174,7 +175,7 @@ def test_statements_sent_together_are_answered_when_the_block_ends():
         keys_in_the_block = [line.pk for line in lines] + [change.pk]
 
     if PIPELINES:
-        # Sent without waiting: the database's keys arrive with its answers, at the end.
+        # Held back and sent at the end: the database's keys arrive with its answers.
         assert keys_in_the_block == [None, None, None]
     else:
         assert None not in keys_in_the_block  # each statement answered as it was sent
@@ -198,6 +199,20 @@ def test_other_statements_in_the_block_see_what_was_sent_before_them_and_are_ans
 
     assert (changed, changes) == (1, 1)
     assert Order.objects.get(pk=order.pk).email == "a@example.com"
+
+
+@pytest.mark.django_db(transaction=True)  # a server-side cursor needs a real transaction
+def test_a_server_side_cursor_in_the_block_reads_what_was_written_before_it():
+    orders = [Order.objects.create(currency="USD") for _ in range(3)]
+
+    with transaction.atomic(), fixed_sql.sent_together("default"):
+        orders[0].status = "paid"
+        fixed_sql.update_fields(orders[0], ["status", "updated_at"])
+        # QuerySet.iterator() reads through a server-side cursor on PostgreSQL, which
+        # psycopg refuses while a pipeline is open.
+        read = [(order.pk, order.status) for order in Order.objects.order_by("pk").iterator(1)]
+
+    assert read == [(orders[0].pk, "paid"), (orders[1].pk, "pending"), (orders[2].pk, "pending")]
 
 
 def test_an_error_sent_together_is_raised_in_the_block_and_undoes_its_savepoint():
