@@ -126,10 +126,16 @@ def _pipelines_supported(driver: Any) -> bool:
     return pipeline is not None and pipeline.is_supported()
 
 
-def execute(alias: str, sql: str, params: Sequence[Any], complete: Callable[[Any], None]) -> None:
-    """Run `sql`, then `complete(cursor)` with its answer: at once, or inside
-    `sent_together` once it has been sent with the others held back. For this module's
-    statements and other fixed ones written beside them (a new shopper's session row)."""
+def execute(
+    alias: str,
+    sql: str,
+    params: Sequence[Any],
+    complete: Callable[[Any], None] = lambda cursor: None,
+) -> None:
+    """Run `sql`, then `complete(cursor)` with its answer, if the caller reads one: at
+    once, or inside `sent_together` once it has been sent with the others held back. For
+    this module's statements and other fixed ones written beside them (a new shopper's
+    session row)."""
     connection = connections[alias]
     held = _held_back_on(connection)
     if held is not None:

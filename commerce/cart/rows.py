@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, SessionBase
@@ -27,7 +26,6 @@ from django.db.models import Model
 from django.utils.crypto import get_random_string
 
 from .. import fixed_sql
-from ..fixed_sql import quoted_names
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +33,9 @@ logger = logging.getLogger(__name__)
 @functools.cache
 def _update_statement(model: type[Model], alias: str) -> str:
     """UPDATE <sessions> SET <data> = %s, <expiry> = %s WHERE <key> = %s."""
-    table, column = quoted_names(model, alias, "session_key", "session_data", "expire_date")
+    table, column = fixed_sql.quoted_names(
+        model, alias, "session_key", "session_data", "expire_date"
+    )
     return (
         f"UPDATE {table} SET {column['session_data']} = %s, "  # noqa: S608
         f"{column['expire_date']} = %s WHERE {column['session_key']} = %s"
@@ -67,7 +67,9 @@ def update_row(record: SessionBase, copy: bool = True) -> bool:
 @functools.cache
 def _insert_statement(model: type[Model], alias: str) -> str:
     """INSERT INTO <sessions> (<key>, <data>, <expiry>) VALUES (%s, %s, %s)."""
-    table, column = quoted_names(model, alias, "session_key", "session_data", "expire_date")
+    table, column = fixed_sql.quoted_names(
+        model, alias, "session_key", "session_data", "expire_date"
+    )
     return f"INSERT INTO {table} ({', '.join(column.values())}) VALUES (%s, %s, %s)"  # noqa: S608
 
 
@@ -143,13 +145,7 @@ def _insert(record: DatabaseStore, key: str, data: dict) -> None:
     connection = connections[alias]
     expiry = connection.ops.adapt_datetimefield_value(record.get_expiry_date())
     # Inside `fixed_sql.sent_together`, sent with the order placed beside it.
-    fixed_sql.execute(
-        alias, _insert_statement(model, alias), [key, record.encode(data), expiry], _no_answer
-    )
-
-
-def _no_answer(cursor: Any) -> None:
-    """The insert's answer holds nothing to read: an error is raised by itself."""
+    fixed_sql.execute(alias, _insert_statement(model, alias), [key, record.encode(data), expiry])
 
 
 def _copy_to_cache(record: SessionBase, data: dict) -> None:
