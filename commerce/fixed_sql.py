@@ -59,9 +59,13 @@ class _HeldBack:
         cursors = [self.connection.cursor() for _ in statements]
         self.sending = True
         try:
-            with self.connection.wrap_database_errors, self.connection.connection.pipeline():
-                for cursor, (sql, params, _) in zip(cursors, statements, strict=True):
-                    cursor.execute(sql, params)
+            if len(statements) == 1:  # one round trip anyway: no pipeline to open and sync
+                sql, params, _ = statements[0]
+                cursors[0].execute(sql, params)
+            else:
+                with self.connection.wrap_database_errors, self.connection.connection.pipeline():
+                    for cursor, (sql, params, _) in zip(cursors, statements, strict=True):
+                        cursor.execute(sql, params)
             for cursor, (_, _, complete) in zip(cursors, statements, strict=True):
                 complete(cursor)
         finally:
