@@ -273,10 +273,14 @@ def _insert_sql(model: type[Model], alias: str, rows: int = 1) -> str:
 
 def selected_columns(model: type[Model], alias: str) -> list[str]:
     """Every column of `model`, qualified with its table, in the order `from_row` reads
-    them: for a fixed statement that reads whole rows."""
+    them: for a fixed statement that reads whole rows. A model that extends another
+    concrete one (a Wagtail page type) has the parent's columns in the parent's table,
+    which the statement joins."""
     quote = connections[alias].ops.quote_name
-    table = quote(model._meta.db_table)
-    return [f"{table}.{quote(field.column)}" for field in model._meta.concrete_fields]
+    return [
+        f"{quote(field.model._meta.db_table)}.{quote(field.column)}"
+        for field in model._meta.concrete_fields
+    ]
 
 
 def from_row(model: type[Model], alias: str, values: Sequence[Any]) -> Model:

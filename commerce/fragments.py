@@ -7,12 +7,14 @@ pages cost, and none of it depends on who asks. So each part is rendered once pe
 and kept behind a stamp (`StampedCache`) that any change to a page (saved, published,
 unpublished, moved, deleted), an image, a deleted rendition, a document or a site
 replaces; a page reads all its parts with one cache read, and only missing parts touch
-the database. What differs per shopper is not cached: the Buy form is rendered on every
-request, and a card's add-to-cart form is cached with markers in place of the CSRF token
-and of the page's path, replaced on every request (rendering two dozen such forms cost
-more than the rest of a list page). Which items a shopper may see is decided by the
-page's own query before any card is read. Previews always render afresh: they show a
-draft, not what is cached.
+the database. What differs per shopper is filled in on every request: a card's
+add-to-cart form, and an item page's Buy and add-to-cart forms, are cached with markers
+in place of the CSRF token and of the page's path (rendering two dozen such forms cost
+more than the rest of a list page; an item page's two cost a twentieth of the page).
+Which items a shopper may see is decided by the page's own query before any card is
+read. Parts are kept in each process's memory as well, so a warm page reads only their
+stamp from the shared cache. Previews always render afresh: they show a draft, not what
+is cached.
 """
 
 from __future__ import annotations
@@ -37,13 +39,20 @@ from .stamped_cache import StampedCache
 
 # How long a part may be kept at most, should a change ever bypass the signals.
 FRAGMENT_SECONDS = 300
-FRAGMENTS = StampedCache("page-fragments", FRAGMENT_SECONDS)
+# Parts kept in each process's memory too, at most (a card is about 1 KB, a page of a
+# catalog's cards about 20 KB): a warm page then reads only the parts' stamp.
+FRAGMENTS_KEPT_IN_PROCESS = 4096
+FRAGMENTS = StampedCache(
+    "page-fragments", FRAGMENT_SECONDS, kept_in_process=FRAGMENTS_KEPT_IN_PROCESS
+)
 CARD_TEMPLATE = "commerce/includes/item_card.html"
 # The parts of a page `page_fragments` renders, by name.
 PAGE_FRAGMENT_TEMPLATES = {
     "breadcrumbs": "commerce/includes/breadcrumbs.html",
     "item_media": "commerce/includes/item_media.html",
     "item_description": "commerce/includes/item_description.html",
+    # Its Buy and add-to-cart forms, with markers for the shopper's token and path.
+    "item_purchase": "commerce/includes/item_purchase.html",
     # A catalog's intro: a warm catalog page never reads its catalog row.
     "catalog_intro": "commerce/includes/catalog_intro.html",
 }
@@ -57,9 +66,9 @@ MARKED_CSRF_FIELD = f'<input type="hidden" name="csrfmiddlewaretoken" value="{CS
 PATH_MARKER = "/path-marker-replaced-on-every-request/"
 
 
-class _CardRequest:
-    """The request as a cached card sees it: itself for URLs (its site), a marker for the
-    path that the card's form sends the shopper back to."""
+class _MarkedRequest:
+    """The request as a cached part sees it: itself for URLs (its site), a marker for the
+    path that a form in the part sends the shopper back to (`filled_in`)."""
 
     def __init__(self, request: HttpRequest) -> None:
         self._request = request
@@ -84,11 +93,20 @@ def item_cards_html(
     see), in their order, as one piece of HTML, what a grid shows: each card's form gets
     this request's CSRF token and path, filled in once for all of them. Pages given are
     rendered from; ids whose card is not cached are loaded with
-    `ItemPage.objects.for_listing()` (a fixed number of queries)."""
+    `ItemPage.objects.for_listing()` (a fixed number of queries).
+
+    The joined cards of a list of ids are kept too, under a digest of the ids: a page of a
+    catalog then reads one value, not two dozen (each card stays kept on its own for
+    other lists that show it)."""
     items = list(items)
     given = {item.pk: item for item in items if isinstance(item, ItemPage)}
     ids = [item.pk if isinstance(item, ItemPage) else item for item in items]
-    prefix = f"card:{_site_key(request)}:{heading_level}:"
+    if not ids:
+        return mark_safe("")
+    site_key = _site_key(request)
+    prefix = f"card:{site_key}:{heading_level}:"
+    digest = sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
+    grid_key = f"cards:{site_key}:{heading_level}:{digest}"
 
     def render_missing(keys: set[str]) -> dict[str, str]:
         wanted = {int(key.removeprefix(prefix)) for key in keys}
@@ -98,7 +116,7 @@ def item_cards_html(
         template = get_template(CARD_TEMPLATE)
         context = {
             "heading_level": heading_level,
-            "request": _CardRequest(request),
+            "request": _MarkedRequest(request),
             "csrf_token": CSRF_TOKEN_MARKER,
         }
         return {
@@ -106,14 +124,28 @@ def item_cards_html(
             for pk, page in pages.items()
         }
 
-    stored = FRAGMENTS.get_many([f"{prefix}{pk}" for pk in ids], render_missing)
-    html = "".join(card for pk in ids if (card := stored.get(f"{prefix}{pk}")) is not None)
-    if is_shared_page_request(request):
-        marker, token = MARKED_CSRF_FIELD, ""
-    else:
-        marker, token = CSRF_TOKEN_MARKER, get_token(request)
-    path = escape(request.get_full_path())
-    return mark_safe(html.replace(marker, token).replace(PATH_MARKER, path))  # noqa: S308
+    def join_cards(keys: set[str]) -> dict[str, str]:
+        stored = FRAGMENTS.get_many([f"{prefix}{pk}" for pk in ids], render_missing)
+        cards = (stored.get(f"{prefix}{pk}") for pk in ids)
+        return {grid_key: "".join(card for card in cards if card is not None)}
+
+    return filled_in(FRAGMENTS.get_many([grid_key], join_cards)[grid_key], request)
+
+
+def filled_in(html: str, request: HttpRequest | None) -> SafeString:
+    """Cached `html` with the markers of its forms replaced by what is `request`'s own: its
+    CSRF token (the whole field on a page kept for everyone in the page cache, which
+    carries no token) and its path. HTML without a form's marker asks for no token, so
+    it sets no CSRF cookie."""
+    if CSRF_TOKEN_MARKER in html:
+        if request is None or is_shared_page_request(request):
+            html = html.replace(MARKED_CSRF_FIELD, "").replace(CSRF_TOKEN_MARKER, "")
+        else:
+            html = html.replace(CSRF_TOKEN_MARKER, get_token(request))
+    if PATH_MARKER in html:
+        path = escape(request.get_full_path()) if request is not None else ""
+        html = html.replace(PATH_MARKER, path)
+    return mark_safe(html)  # noqa: S308
 
 
 def listed_ids(request: HttpRequest, name: str, ids: Callable[[], Iterable[int]]) -> list[int]:
@@ -151,7 +183,12 @@ def page_parts(
     ids and its subcatalogs' links). Without a request, or in a preview, all is worked
     out afresh: a preview shows a draft, not what is cached."""
     names = list(names)
-    context = {"page": page, "request": request}
+    # Forms in a part hold markers for the request's token and path (`filled_in`).
+    context = {
+        "page": page,
+        "request": _MarkedRequest(request) if request is not None else None,
+        "csrf_token": CSRF_TOKEN_MARKER,
+    }
     computes: dict[str, Callable[[], Any]] = {}
     fragment_keys = {}
     for name in names:
@@ -173,7 +210,7 @@ def page_parts(
         values = FRAGMENTS.get_many(
             computes, lambda missing: {key: computes[key]() for key in missing}
         )
-    fragments = {name: mark_safe(values[key]) for name, key in fragment_keys.items()}  # noqa: S308
+    fragments = {name: filled_in(values[key], request) for name, key in fragment_keys.items()}
     return fragments, {name: values[key] for name, key in list_keys.items()}
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db import models
+from django.db import connections, models, router
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -18,9 +19,10 @@ from wagtail.models import Page, PageManager, PageViewRestriction
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
-from .. import money
+from .. import fixed_sql, money
 from ..conf import app_settings
 from ..forms import ItemPageForm
+from ..stamped_cache import stamps_read_together
 
 ITEMS_PER_PAGE = 24
 # The rendition every item list shows; prefetched so a list costs the same queries
@@ -51,11 +53,48 @@ def route_to_item(page: Page, request: HttpRequest, path_components: list[str]) 
     themselves.
     """
     if path_components:
-        url_path = page.url_path + "/".join(path_components) + "/"
-        item = ItemPage.objects.filter(url_path=url_path).first()
+        item = _item_at(page.url_path + "/".join(path_components) + "/", path_components[-1])
         if item is not None:
             return item.route(request, [])
     return route_to_child(page, request, path_components)
+
+
+def _item_at(url_path: str, slug: str) -> ItemPage | None:
+    """The item whose URL path is `url_path` (its slug is `slug`), or None.
+
+    A fixed statement (`commerce.fixed_sql`): every item page is found this way, and the
+    ORM spent longer building this query than the database answering it. `url_path` has
+    no index, so the item's slug (Wagtail indexes it) finds the few pages to compare: a
+    catalog of thousands costs what a catalog of ten does. No order is asked for: a URL
+    path belongs to one page, as slugs are unique among siblings (and an order by the
+    tree's path could lead the database to walk that index instead)."""
+    alias = router.db_for_read(ItemPage)
+    sql, converters = _item_at_sql(alias)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [slug, url_path])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return fixed_sql.from_row(ItemPage, alias, fixed_sql.converted(row, converters, alias))
+
+
+@functools.cache
+def _item_at_sql(alias: str) -> tuple[str, list[tuple[int, Any, list[Any]]]]:
+    """`_item_at`'s statement, and the converters of its columns."""
+    quote = connections[alias].ops.quote_name
+    page_table, item_table = quote(Page._meta.db_table), quote(ItemPage._meta.db_table)
+    page_column = {
+        name: f"{page_table}.{quote(Page._meta.get_field(name).column)}"
+        for name in ("id", "slug", "url_path")
+    }
+    pointer = f"{item_table}.{quote(ItemPage._meta.pk.column)}"
+    columns = ", ".join(fixed_sql.selected_columns(ItemPage, alias))
+    sql = (
+        f"SELECT {columns} FROM {item_table} INNER JOIN {page_table} "  # noqa: S608
+        f"ON {pointer} = {page_column['id']} WHERE {page_column['slug']} = %s "
+        f"AND {page_column['url_path']} = %s LIMIT 1"
+    )
+    return sql, fixed_sql.row_converters(alias, ItemPage._meta.concrete_fields)
 
 
 def route_to_child(page: Page, request: HttpRequest, path_components: list[str]) -> Any:
@@ -152,6 +191,15 @@ class CatalogPage(Page):
 
     def route(self, request: HttpRequest, path_components: list[str]) -> Any:
         return route_to_item(self, request, path_components)
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        """Wagtail's serve, rendered at once, with one read of the cached parts' stamp:
+        the page's parts and its cards are two reads of the cache that would each read it
+        (`stamped_cache.stamps_read_together`)."""
+        from ..fragments import FRAGMENTS
+
+        with stamps_read_together(FRAGMENTS):
+            return super().serve(request, *args, **kwargs).render()
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The page's breadcrumbs and intro, its items (ids; the cards come from

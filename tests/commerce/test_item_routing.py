@@ -38,3 +38,40 @@ def test_items_in_a_subcatalog_and_the_catalogs_themselves_are_served(client, ca
     for url in (catalog.url, shelf.url, lamp.url):
         assert client.get(url).status_code == 200
     assert "Brass Lamp" in client.get(lamp.url).content.decode()
+
+
+def test_an_item_is_read_with_every_field_as_the_orm_reads_it(item):
+    from commerce.models import ItemPage
+    from commerce.models.pages import _item_at
+
+    found = _item_at(item.url_path, item.slug)
+
+    expected = ItemPage.objects.get(pk=item.pk)
+    assert type(found) is ItemPage and found._state.adding is False
+    for field in ItemPage._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    assert _item_at(item.url_path, "other-slug") is None
+    assert _item_at(item.url_path.replace(item.slug, "nope"), "nope") is None
+
+
+def test_finding_an_item_uses_an_index_whatever_the_size_of_the_catalog(item):
+    """`url_path` has no index: the lookup goes by the item's slug, which Wagtail indexes,
+    so an item page does not read the whole page tree on a large shop."""
+    from django.db import connection, transaction
+
+    from commerce.models.pages import _item_at_sql
+
+    sql, _ = _item_at_sql("default")
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A table this small would be scanned anyway: ask whether an index can serve.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", [item.slug, item.url_path])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Seq Scan on wagtailcore_page" not in plan, plan
+            assert "wagtailcore_page_slug" in plan, plan
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", [item.slug, item.url_path])
+            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+            assert "SCAN wagtailcore_page" not in plan, plan
+            assert "USING INDEX wagtailcore_page_slug" in plan, plan

@@ -1,5 +1,6 @@
 """The parts of shopper pages kept in the shared cache (item cards, an item page's
-breadcrumbs, picture and description) are read from it, and never outlive a change."""
+breadcrumbs, picture, description and forms) are read from it, and never outlive a
+change."""
 
 from __future__ import annotations
 
@@ -67,6 +68,50 @@ def test_each_card_form_sends_the_shopper_back_to_the_page_they_are_on(client, c
     assert 'name="next" value="/v2/item/list/?page=1&amp;sort=new"' in on_list
     assert f'name="next" value="{catalog.url}"' in on_catalog
     assert "marker" not in on_list + on_catalog
+
+
+def test_the_item_pages_forms_carry_each_shoppers_own_token_and_path(client, item, monkeypatch):
+    from commerce import fragments
+
+    rendered = []
+    real_get_template = fragments.get_template
+    monkeypatch.setattr(
+        fragments, "get_template", lambda name: rendered.append(name) or real_get_template(name)
+    )
+    FRAGMENTS.invalidate()
+    client.get(item.url)
+    assert "commerce/includes/item_purchase.html" in rendered  # the forms are a cached part
+    rendered.clear()
+
+    other = type(client)(enforce_csrf_checks=True)
+    page = other.get(item.url + "?checkout=canceled").content.decode()
+
+    assert rendered == []  # every part, the forms included, came from the cache
+    assert "marker" not in page and "Checkout canceled" in page
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert len(tokens) == 2
+    assert client.cookies["csrftoken"].value != other.cookies["csrftoken"].value
+    assert f'name="next" value="{item.url}?checkout=canceled"' in page
+    assert f'action="/v1/buy/{item.pk}/"' in page
+    # Each token is one that this shopper's own cookie accepts.
+    cart_add = other.post(
+        "/v2/cart/add/",
+        {"itemId": item.pk, "csrfmiddlewaretoken": tokens[1]},
+        HTTP_ACCEPT="application/json",
+    )
+    assert cart_add.status_code == 200, cart_add.content
+
+
+def test_an_item_taken_off_sale_loses_its_forms(client, item):
+    assert "buy-form" in client.get(item.url).content.decode()
+
+    publish(item, available_for_sale=False)
+
+    page = client.get(item.url).content.decode()
+    assert "buy-form" not in page and "add-to-cart" not in page
+    assert "This item is not available for sale." in page
+    # No form, so no token is asked for: a new visitor gets no CSRF cookie.
+    assert "csrftoken" not in type(client)().get(item.url).cookies
 
 
 def test_a_published_change_shows_on_the_cards_and_the_item_page(client, catalog, item):
@@ -152,3 +197,44 @@ def test_a_changed_site_renders_the_cards_again(client, item):
 
     _, sql = get_sql(client, "/v2/item/list/")
     assert any("wagtailimages_rendition" in query for query in sql)
+
+
+class CacheReads:
+    """What `commerce.stamped_cache` reads from the shared cache, as lists of keys."""
+
+    def __init__(self, cache) -> None:
+        self.cache, self.reads = cache, []
+
+    def get(self, key, *args, **kwargs):
+        self.reads.append([key])
+        return self.cache.get(key, *args, **kwargs)
+
+    def get_many(self, keys, *args, **kwargs):
+        self.reads.append(list(keys))
+        return self.cache.get_many(keys, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.cache, name)
+
+
+def test_a_warm_catalog_page_reads_only_the_parts_stamp_once(client, catalog, monkeypatch):
+    from commerce import stamped_cache
+
+    for number in range(5):
+        ItemPageFactory(parent=catalog, title=f"Lamp {number}")
+    client.get(catalog.url)  # renders and keeps every part
+    reads = CacheReads(stamped_cache.cache)
+    monkeypatch.setattr(stamped_cache, "cache", reads)
+
+    page = client.get(catalog.url).content.decode()
+    assert page.count('class="item-card"') == 5
+    assert reads.reads == [[FRAGMENTS.stamp_key]]  # the parts came from this process
+
+    # Another process, which keeps none of them yet, reads the page's cards as one value.
+    FRAGMENTS._kept.clear()
+    reads.reads.clear()
+    assert client.get(catalog.url).content.decode().count('class="item-card"') == 5
+    values = [key for keys in reads.reads for key in keys if key != FRAGMENTS.stamp_key]
+    cards = [key for key in values if key.startswith(f"{FRAGMENTS.prefix}card")]
+    assert len(cards) == 1 and cards[0].startswith(f"{FRAGMENTS.prefix}cards:"), values
+    assert len(reads.reads) == 3  # the stamp, the page's parts, its cards
