@@ -197,10 +197,18 @@ def with_latency(tally: Tally) -> str:
 
 
 def page_rows(
-    targets: list[tuple[str, str]], baseline_url: str, plan: Plan, goal: float, label: str
+    targets: list[tuple[str, str]],
+    baseline_url: str,
+    plan: Plan,
+    goal: float,
+    label: str,
+    cpu: Callable[[], float] | None = None,
+    notes: list[str] | None = None,
 ) -> list[Row]:
-    """Each (name, url) target against the bare page, in rounds of its own."""
-    rows = []
+    """Each (name, url) target against the bare page, in rounds of its own. With `cpu`
+    (the CPU seconds the server of both has used so far), a line of `notes` gives each
+    page's CPU a request beside the bare page's."""
+    rows, costs = [], []
     for name, url in targets:
         tallies = interleaved(
             [
@@ -208,7 +216,14 @@ def page_rows(
                 ("target", measure(url, plan.round_seconds)),
             ],
             plan.rounds,
+            cpu,
         )
+        target, baseline = tallies["target"], tallies["baseline"]
+        if cpu is not None and target.cpu_ms:
+            costs.append(
+                f"{name} {target.cpu_ms:.1f} ms against {baseline.cpu_ms:.1f} "
+                f"({baseline.cpu_ms / target.cpu_ms:.2f})"
+            )
         share = ratio(tallies["target"], tallies["baseline"])
         rows.append(
             Row(
@@ -219,6 +234,11 @@ def page_rows(
                 f"≥ {goal:g}",
                 share >= goal,
             )
+        )
+    if costs and notes is not None:
+        notes.append(
+            "pages: CPU a request (gunicorn and PostgreSQL), against the bare page's in the "
+            "same rounds (the ratio, as the rate's): " + "; ".join(costs)
         )
     return rows
 
@@ -331,7 +351,14 @@ class Run:
         logs = self.folder
         with contextlib.ExitStack() as running:
             running.enter_context(servers.emulator(emulator_port, env, logs / "emulator.log"))
-            running.enter_context(servers.gunicorn(web_port, env, logs / "gunicorn.log"))
+            web = running.enter_context(servers.gunicorn(web_port, env, logs / "gunicorn.log"))
+            database_name = db.url.rsplit("/", 1)[-1]
+
+            def server_cpu() -> float:
+                return servers.tree_cpu_seconds(web.pid) + servers.database_cpu_seconds(
+                    database_name
+                )
+
             search_path = f"/search/?query={seed.SEARCH_WORD}"
             small_search = None
             if wanted(chosen, "search-scale"):
@@ -374,6 +401,8 @@ class Run:
                     self.plan,
                     PAGE_RATIO_GOAL,
                     "",
+                    cpu=server_cpu,
+                    notes=self.notes,
                 )
                 self.progress("measured the pages", started)
             if small_search is not None:

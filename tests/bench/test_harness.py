@@ -111,6 +111,29 @@ def test_rounds_alternate_baseline_and_target_and_add_up():
     assert interleave.ratio(tallies["target"], tallies["baseline"]) == pytest.approx(0.75)
 
 
+def test_each_round_adds_the_servers_cpu_it_used_to_its_own_tally():
+    used = {"seconds": 0.0}
+
+    def measure(requests, cpu_seconds):
+        def run_once():
+            used["seconds"] += cpu_seconds  # the server's work during this round
+            return fake_result(requests)
+
+        return run_once
+
+    tallies = interleave.interleaved(
+        [("baseline", measure(400, 2.0)), ("target", measure(200, 1.5))],
+        rounds=2,
+        cpu=lambda: used["seconds"],
+    )
+
+    assert tallies["baseline"].cpu_seconds == pytest.approx(4.0)
+    assert tallies["baseline"].cpu_ms == pytest.approx(5.0)  # 4 s over 800 requests
+    assert tallies["target"].cpu_ms == pytest.approx(7.5)  # 3 s over 400 requests
+    without = interleave.interleaved([("baseline", measure(400, 2.0))], rounds=1)
+    assert without["baseline"].cpu_seconds == 0.0
+
+
 def snapshot(stored, paid, signals):
     return exactly_once.Snapshot(stored, frozenset(paid), tuple(signals))
 
