@@ -39,8 +39,8 @@ from .stamped_cache import StampedCache
 
 # How long a part may be kept at most, should a change ever bypass the signals.
 FRAGMENT_SECONDS = 300
-# Parts kept in each process's memory too, at most (a card is about 1 KB, a page of a
-# catalog's cards about 20 KB): a warm page then reads only the parts' stamp.
+# Parts kept in each process's memory too, at most (a card is about 1 KB, an item page's
+# parts a few KB): a warm page then reads only the parts' stamp.
 FRAGMENTS_KEPT_IN_PROCESS = 4096
 FRAGMENTS = StampedCache(
     "page-fragments", FRAGMENT_SECONDS, kept_in_process=FRAGMENTS_KEPT_IN_PROCESS
@@ -93,20 +93,11 @@ def item_cards_html(
     see), in their order, as one piece of HTML, what a grid shows: each card's form gets
     this request's CSRF token and path, filled in once for all of them. Pages given are
     rendered from; ids whose card is not cached are loaded with
-    `ItemPage.objects.for_listing()` (a fixed number of queries).
-
-    The joined cards of a list of ids are kept too, under a digest of the ids: a page of a
-    catalog then reads one value, not two dozen (each card stays kept on its own for
-    other lists that show it)."""
+    `ItemPage.objects.for_listing()` (a fixed number of queries)."""
     items = list(items)
     given = {item.pk: item for item in items if isinstance(item, ItemPage)}
     ids = [item.pk if isinstance(item, ItemPage) else item for item in items]
-    if not ids:
-        return mark_safe("")
-    site_key = _site_key(request)
-    prefix = f"card:{site_key}:{heading_level}:"
-    digest = sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
-    grid_key = f"cards:{site_key}:{heading_level}:{digest}"
+    prefix = f"card:{_site_key(request)}:{heading_level}:"
 
     def render_missing(keys: set[str]) -> dict[str, str]:
         wanted = {int(key.removeprefix(prefix)) for key in keys}
@@ -124,12 +115,9 @@ def item_cards_html(
             for pk, page in pages.items()
         }
 
-    def join_cards(keys: set[str]) -> dict[str, str]:
-        stored = FRAGMENTS.get_many([f"{prefix}{pk}" for pk in ids], render_missing)
-        cards = (stored.get(f"{prefix}{pk}") for pk in ids)
-        return {grid_key: "".join(card for card in cards if card is not None)}
-
-    return filled_in(FRAGMENTS.get_many([grid_key], join_cards)[grid_key], request)
+    stored = FRAGMENTS.get_many([f"{prefix}{pk}" for pk in ids], render_missing)
+    html = "".join(card for pk in ids if (card := stored.get(f"{prefix}{pk}")) is not None)
+    return filled_in(html, request)
 
 
 def filled_in(html: str, request: HttpRequest | None) -> SafeString:

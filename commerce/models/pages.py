@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import connections, models, router
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpRequest
+from django.template.response import SimpleTemplateResponse
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.coreutils import resolve_model_string
 from wagtail.fields import RichTextField
@@ -199,7 +200,10 @@ class CatalogPage(Page):
         from ..fragments import FRAGMENTS
 
         with stamps_read_together(FRAGMENTS):
-            return super().serve(request, *args, **kwargs).render()
+            response = super().serve(request, *args, **kwargs)
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()
+            return response
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The page's breadcrumbs and intro, its items (ids; the cards come from
