@@ -353,12 +353,10 @@ class Run:
             running.enter_context(servers.emulator(emulator_port, env, logs / "emulator.log"))
             web = running.enter_context(servers.gunicorn(web_port, env, logs / "gunicorn.log"))
             database_name = db.url.rsplit("/", 1)[-1]
-
-            def server_cpu() -> float:
-                return servers.tree_cpu_seconds(web.pid) + servers.database_cpu_seconds(
-                    database_name
-                )
-
+            server_cpu = servers.CpuSpent(
+                lambda: servers.tree_cpu_by_process(web.pid),
+                lambda: servers.database_cpu_by_process(database_name),
+            )
             search_path = f"/search/?query={seed.SEARCH_WORD}"
             small_search = None
             if wanted(chosen, "search-scale"):
@@ -607,11 +605,11 @@ class Run:
             if during:
                 worker = running.enter_context(servers.task_worker(tasks_env, worker_log))
 
+            web_cpu = servers.CpuSpent(lambda: servers.tree_cpu_by_process(web.pid))
+            database_cpu = servers.CpuSpent(lambda: servers.database_cpu_by_process(database_name))
+
             def cpu() -> tuple[float, float]:
-                return (
-                    servers.tree_cpu_seconds(web.pid),
-                    servers.database_cpu_seconds(database_name),
-                )
+                return web_cpu(), database_cpu()
 
             rows = self.webhook_rounds(base, item_id, db, cpu)
             if not during:

@@ -12,7 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -146,13 +146,26 @@ def _children(pid: int) -> list[int]:
 
 def tree_cpu_seconds(pid: int) -> float:
     """CPU seconds used by `pid` and its live descendants (gunicorn's master and workers)."""
-    return _cpu_seconds(pid) + sum(tree_cpu_seconds(child) for child in _children(pid))
+    return sum(tree_cpu_by_process(pid).values())
+
+
+def tree_cpu_by_process(pid: int) -> dict[int, float]:
+    """CPU seconds used by `pid` and by each of its live descendants, by process id."""
+    found = {pid: _cpu_seconds(pid)}
+    for child in _children(pid):
+        found.update(tree_cpu_by_process(child))
+    return found
 
 
 def database_cpu_seconds(name: str) -> float:
     """CPU seconds used by the live PostgreSQL backends serving database `name` (their
     process titles name it), when PostgreSQL runs on this machine; else 0."""
-    total = 0.0
+    return sum(database_cpu_by_process(name).values())
+
+
+def database_cpu_by_process(name: str) -> dict[int, float]:
+    """`database_cpu_seconds`, by backend process id."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -161,5 +174,23 @@ def database_cpu_seconds(name: str) -> float:
         except OSError:
             continue
         if title.startswith("postgres:") and f" {name} " in title:
-            total += _cpu_seconds(int(entry.name))
-    return total
+            found[int(entry.name)] = _cpu_seconds(int(entry.name))
+    return found
+
+
+class CpuSpent:
+    """The CPU seconds a set of processes has used so far, read from /proc each call (each
+    reader gives its processes' use by process id), and never less than the last call: a
+    process that has ended since (a database connection closed after its idle time, a
+    worker restarted) counts what it had used when last seen. Sums of the live processes
+    alone would drop when one ends, and a round would seem to cost less than nothing."""
+
+    def __init__(self, *readers: Callable[[], dict[int, float]]) -> None:
+        self.readers = readers
+        self.seen: dict[int, float] = {}
+
+    def __call__(self) -> float:
+        for reader in self.readers:
+            for pid, seconds in reader().items():
+                self.seen[pid] = max(seconds, self.seen.get(pid, 0.0))
+        return sum(self.seen.values())

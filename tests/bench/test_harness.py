@@ -217,6 +217,20 @@ def test_cpu_is_counted_for_a_process_tree_and_none_for_a_database_without_backe
     assert servers.database_cpu_seconds("store_bench_no_such_database") == 0
 
 
+def test_cpu_spent_never_drops_when_a_process_ends():
+    readings = iter(
+        [
+            {10: 1.0, 11: 2.0},
+            {10: 1.5, 11: 2.5},
+            {10: 2.0},  # 11 has ended: a sum of the live ones would drop to 2.0
+            {10: 2.0, 12: 0.5},
+        ]
+    )
+    spent = servers.CpuSpent(lambda: next(readings), lambda: {20: 1.0})
+
+    assert [spent() for _ in range(4)] == pytest.approx([4.0, 5.0, 5.5, 6.0])
+
+
 def test_the_table_lines_up_its_columns_and_says_which_goals_are_met():
     text = report.table(
         [
