@@ -82,18 +82,14 @@ def _item_at(url_path: str, slug: str) -> ItemPage | None:
 @functools.cache
 def _item_at_sql(alias: str) -> tuple[str, list[tuple[int, Any, list[Any]]]]:
     """`_item_at`'s statement, and the converters of its columns."""
-    quote = connections[alias].ops.quote_name
-    page_table, item_table = quote(Page._meta.db_table), quote(ItemPage._meta.db_table)
-    page_column = {
-        name: f"{page_table}.{quote(Page._meta.get_field(name).column)}"
-        for name in ("id", "slug", "url_path")
-    }
-    pointer = f"{item_table}.{quote(ItemPage._meta.pk.column)}"
+    page_table, page_column = fixed_sql.quoted_names(Page, alias, "id", "slug", "url_path")
+    item_table, item_column = fixed_sql.quoted_names(ItemPage, alias, "page_ptr")
     columns = ", ".join(fixed_sql.selected_columns(ItemPage, alias))
     sql = (
         f"SELECT {columns} FROM {item_table} INNER JOIN {page_table} "  # noqa: S608
-        f"ON {pointer} = {page_column['id']} WHERE {page_column['slug']} = %s "
-        f"AND {page_column['url_path']} = %s LIMIT 1"
+        f"ON {item_table}.{item_column['page_ptr']} = {page_table}.{page_column['id']} "
+        f"WHERE {page_table}.{page_column['slug']} = %s "
+        f"AND {page_table}.{page_column['url_path']} = %s LIMIT 1"
     )
     return sql, fixed_sql.row_converters(alias, ItemPage._meta.concrete_fields)
 
