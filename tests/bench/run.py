@@ -224,12 +224,12 @@ def page_rows(
                 f"{name} {target.cpu_ms:.1f} ms against {baseline.cpu_ms:.1f} "
                 f"({baseline.cpu_ms / target.cpu_ms:.2f})"
             )
-        share = ratio(tallies["target"], tallies["baseline"])
+        share = ratio(target, baseline)
         rows.append(
             Row(
                 f"{name}{label}",
-                with_latency(tallies["target"]),
-                with_latency(tallies["baseline"]),
+                with_latency(target),
+                with_latency(baseline),
                 f"{share:.2f}",
                 f"≥ {goal:g}",
                 share >= goal,

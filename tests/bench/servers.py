@@ -157,14 +157,10 @@ def tree_cpu_by_process(pid: int) -> dict[int, float]:
     return found
 
 
-def database_cpu_seconds(name: str) -> float:
-    """CPU seconds used by the live PostgreSQL backends serving database `name` (their
-    process titles name it), when PostgreSQL runs on this machine; else 0."""
-    return sum(database_cpu_by_process(name).values())
-
-
 def database_cpu_by_process(name: str) -> dict[int, float]:
-    """`database_cpu_seconds`, by backend process id."""
+    """CPU seconds used by each live PostgreSQL backend serving database `name` (their
+    process titles name it), by process id, when PostgreSQL runs on this machine; else
+    none."""
     found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
