@@ -179,10 +179,11 @@ def page_parts(
     }
     computes: dict[str, Callable[[], Any]] = {}
     fragment_keys = {}
+    site_key = _site_key(request)
+    page_pk = page.pk if page is not None else 0
     for name in names:
         template = PAGE_FRAGMENT_TEMPLATES[name]
-        page_pk = page.pk if page is not None else 0
-        fragment_keys[name] = key = f"page:{_site_key(request)}:{page_pk}:{name}"
+        fragment_keys[name] = key = f"page:{site_key}:{page_pk}:{name}"
         computes[key] = lambda template=template: get_template(template).render(context)
     list_keys = {}
     if lists:
@@ -190,7 +191,7 @@ def page_parts(
 
         hidden = sha256(str(_restricted_q(request)).encode()).hexdigest()[:16]
         for name, compute in lists.items():
-            list_keys[name] = key = f"list:{_site_key(request)}:{name}:{hidden}"
+            list_keys[name] = key = f"list:{site_key}:{name}:{hidden}"
             computes[key] = compute
     if request is None or getattr(request, "is_preview", False):
         values = {key: compute() for key, compute in computes.items()}
